@@ -1,0 +1,507 @@
+// Package cloudtrail reads AWS CloudTrail logs and normalizes each record
+// into one lake.Event.
+//
+// Reader streams records out of trail log files ({"Records":[…]}), single
+// records, NDJSON, JSON arrays and LookupEvents output, one record at a
+// time. Normalizer maps a record to the events schema: the caller's
+// identity and Studio profile, and the fields each audited service puts in
+// its own place (Lake Formation credential vending, Athena queries, S3 data
+// events, SageMaker and EMR calls). Credentials found in records are
+// redacted before anything is stored.
+package cloudtrail
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/auditlake/auditlake/pipeline/identity"
+	"github.com/auditlake/auditlake/pipeline/lake"
+)
+
+// Kind says what a record turned out to be.
+type Kind int
+
+const (
+	KindEvent   Kind = iota // an event, to be written
+	KindInsight             // a CloudTrail Insights record: skipped and counted
+)
+
+// Errors that send a record to quarantine. The message is the reason.
+var (
+	ErrNotJSON   = errors.New("record is not valid JSON")
+	ErrNotObject = errors.New("record is not a JSON object")
+	ErrNoTime    = errors.New("record has no eventTime")
+	ErrBadTime   = errors.New("record has an unreadable eventTime")
+	ErrNotEvent  = errors.New("object is not a CloudTrail record (no eventName or eventSource)")
+)
+
+// Normalizer turns raw records into events. It is not safe for concurrent
+// use; make one per goroutine.
+type Normalizer struct {
+	// Profiles resolves Studio profiles by execution role; nil resolves by
+	// sourceIdentity only.
+	Profiles *identity.Profiles
+
+	p, inner fastjson.Parser
+}
+
+// Normalize fills ev from one raw record read from object (its location).
+// On error the record belongs in quarantine with err as the reason.
+func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind, error) {
+	v, err := n.p.ParseBytes(rec.Raw)
+	if err != nil {
+		return 0, ErrNotJSON
+	}
+	if v.Type() != fastjson.TypeObject {
+		return 0, ErrNotObject
+	}
+	// LookupEvents wraps the record in a string: {"EventId":…,"CloudTrailEvent":"{…}"}.
+	if s := v.Get("CloudTrailEvent"); s != nil && s.Type() == fastjson.TypeString && v.Get("eventTime") == nil {
+		v, err = n.inner.ParseBytes(s.GetStringBytes())
+		if err != nil {
+			return 0, ErrNotJSON
+		}
+		if v.Type() != fastjson.TypeObject {
+			return 0, ErrNotObject
+		}
+	}
+	*ev = lake.Event{LogSource: lake.SourceCloudTrail, SourceObject: object, SourceOffset: rec.Offset}
+
+	ev.EventType = str(getCI(v, "eventType"))
+	if ev.EventType == "AwsCloudTrailInsight" || get(v, "insightDetails") != nil {
+		return KindInsight, nil
+	}
+	ev.EventSource = str(getCI(v, "eventSource"))
+	ev.EventName = str(getCI(v, "eventName"))
+	if ev.EventSource == "" && ev.EventName == "" {
+		return 0, ErrNotEvent
+	}
+	ts := str(getCI(v, "eventTime"))
+	if ts == "" {
+		// Copies that passed through Logstash or Panther moved the time.
+		ts = firstStr(v, []string{"@timestamp"}, []string{"p_event_time"})
+	}
+	if ts == "" {
+		return 0, ErrNoTime
+	}
+	t, ok := parseTime(ts)
+	if !ok {
+		return 0, ErrBadTime
+	}
+	ev.EventTime = t
+
+	redacted := redact(v, rec.Raw)
+
+	ev.EventID = str(getCI(v, "eventID"))
+	ev.Category = str(getCI(v, "eventCategory"))
+	ev.NetworkView = ev.Category == "NetworkActivity" || strings.HasPrefix(ev.EventType, "AwsVpceEvent")
+	ev.ReadOnly = boolPtr(getCI(v, "readOnly"))
+	ev.ErrorCode = str(getCI(v, "errorCode"))
+	ev.ErrorMessage = str(getCI(v, "errorMessage"))
+	ev.Region = str(getCI(v, "awsRegion"))
+	ev.SourceIP = str(getCI(v, "sourceIPAddress"))
+	ev.UserAgent = str(getCI(v, "userAgent"))
+	ev.VPCEndpointID = str(getCI(v, "vpcEndpointId"))
+	ev.RequestID = str(getCI(v, "requestID"))
+
+	req := getCI(v, "requestParameters")
+	resp := getCI(v, "responseElements")
+	add := getCI(v, "additionalEventData")
+	ev.RequestParameters = blob(req)
+	ev.ResponseElements = blob(resp)
+	ev.AdditionalEventData = blob(add)
+	ev.Outcome = outcome(ev.ErrorCode, ev.EventName, resp)
+
+	identityOf(getCI(v, "userIdentity"), ev)
+	ev.AccountID = str(getCI(v, "recipientAccountId"))
+	if ev.AccountID == "" {
+		ev.AccountID = ev.PrincipalAccountID
+	}
+
+	switch ev.EventSource {
+	case "lakeformation.amazonaws.com":
+		lakeFormation(ev, req, add)
+	case "athena.amazonaws.com":
+		athena(ev, req, resp)
+	case "s3.amazonaws.com":
+		s3Data(ev, v, req, add)
+	case "sagemaker.amazonaws.com":
+		sagemaker(ev, req)
+	case "elasticmapreduce.amazonaws.com":
+		ev.ResourceName = str(get(req, "clusterId"))
+		ev.TargetRoleARN = str(get(req, "executionRoleArn"))
+	case "sts.amazonaws.com":
+		ev.TargetRoleARN = str(get(req, "roleArn"))
+		ev.ResourceName = str(get(req, "roleSessionName"))
+	case "glue.amazonaws.com":
+		ev.DatabaseName = firstStr(req, []string{"databaseName"}, []string{"DatabaseName"})
+		ev.TableName = firstStr(req, []string{"tableInput", "name"}, []string{"name"}, []string{"tableName"})
+	}
+	// S3 reads made with Lake Formation-vended credentials run as an AWSLF-… session.
+	if ev.LFSession == "" && strings.HasPrefix(ev.SessionName, "AWSLF-") {
+		ev.LFSession = ev.SessionName
+	}
+
+	if n.Profiles != nil && ev.Outcome == lake.OutcomeSuccess {
+		n.Profiles.Learn(ev.EventSource, ev.EventName, ev.RequestParameters)
+		if ev.EventName == "CreateDomain" && ev.EventSource == "sagemaker.amazonaws.com" {
+			n.Profiles.LearnDomain(domainIDFromARN(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
+		}
+	}
+	ev.StudioProfile, ev.ProfileSource = n.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
+
+	if redacted {
+		ev.Raw = string(appendJSON(nil, v))
+	} else {
+		ev.Raw = string(rec.Raw)
+	}
+	if ev.EventID == "" {
+		sum := sha256.Sum256([]byte(ev.Raw))
+		ev.EventID = "x-" + hex.EncodeToString(sum[:16])
+	}
+	validUTF8(ev)
+	return KindEvent, nil
+}
+
+// identityOf maps userIdentity to the principal columns.
+func identityOf(u *fastjson.Value, ev *lake.Event) {
+	if u == nil || u.Type() != fastjson.TypeObject {
+		return
+	}
+	ev.PrincipalType = str(getCI(u, "type"))
+	ev.PrincipalID = str(getCI(u, "principalId"))
+	ev.PrincipalAccountID = str(getCI(u, "accountId"))
+	ev.InvokedBy = str(getCI(u, "invokedBy"))
+	arn := str(getCI(u, "arn"))
+	ctx := getCI(u, "sessionContext")
+	ev.SourceIdentity = str(getCI(ctx, "sourceIdentity"))
+	issuer := getCI(ctx, "sessionIssuer")
+
+	switch ev.PrincipalType {
+	case "AssumedRole":
+		ev.PrincipalARN = arn
+		ev.RoleARN = str(getCI(issuer, "arn"))
+		if ev.RoleARN == "" {
+			ev.RoleARN = roleFromSessionARN(arn)
+		}
+		ev.SessionName = sessionName(arn, ev.PrincipalID)
+	case "Role":
+		ev.PrincipalARN = arn
+		ev.RoleARN = arn
+	case "AWSService":
+		ev.PrincipalARN = ev.InvokedBy
+	case "IdentityCenterUser":
+		obo := getCI(u, "onBehalfOf")
+		ev.UserName = str(getCI(obo, "userId"))
+		ev.PrincipalARN = arn
+		if ev.PrincipalARN == "" && ev.UserName != "" {
+			ev.PrincipalARN = "arn:aws:identitystore:::user/" + ev.UserName
+		}
+	case "AWSAccount", "Unknown", "SAMLUser", "WebIdentityUser", "Directory":
+		ev.PrincipalARN = arn
+		ev.UserName = str(getCI(u, "userName"))
+		if i := strings.LastIndexByte(ev.PrincipalID, ':'); i >= 0 && ev.PrincipalType == "AWSAccount" {
+			ev.SessionName = ev.PrincipalID[i+1:]
+		}
+	default: // IAMUser, Root, FederatedUser and types yet to come
+		ev.PrincipalARN = arn
+		ev.UserName = str(getCI(u, "userName"))
+		if ev.PrincipalType == "FederatedUser" {
+			ev.SessionName = sessionName(arn, ev.PrincipalID)
+		}
+	}
+}
+
+// sessionName is the last '/' segment of a session ARN, else the part of the
+// principal id after ':'.
+func sessionName(arn, principalID string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.Count(arn, "/") >= 2 {
+		return arn[i+1:]
+	}
+	if i := strings.IndexByte(principalID, ':'); i >= 0 {
+		return principalID[i+1:]
+	}
+	return ""
+}
+
+// roleFromSessionARN turns arn:aws:sts::A:assumed-role/R/S into
+// arn:aws:iam::A:role/R (the role path is not in the session ARN).
+func roleFromSessionARN(arn string) string {
+	const marker = ":assumed-role/"
+	i := strings.Index(arn, marker)
+	if i < 0 || !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	rest := arn[i+len(marker):]
+	j := strings.IndexByte(rest, '/')
+	if j < 0 {
+		return ""
+	}
+	head := strings.Replace(arn[:i], ":sts:", ":iam:", 1)
+	return head + ":role/" + rest[:j]
+}
+
+// outcome classifies a call: denied for authorization failures, error for
+// any other error, success otherwise.
+func outcome(code, eventName string, resp *fastjson.Value) string {
+	if code == "" {
+		if eventName == "ConsoleLogin" && str(get(resp, "ConsoleLogin")) == "Failure" {
+			return lake.OutcomeDenied
+		}
+		return lake.OutcomeSuccess
+	}
+	if IsDenied(code) {
+		return lake.OutcomeDenied
+	}
+	return lake.OutcomeError
+}
+
+// IsDenied reports whether an error code means the caller was not allowed:
+// AccessDenied, AccessDeniedException, VpceAccessDenied,
+// Client.UnauthorizedOperation, UnauthorizedAccess, Forbidden, …
+func IsDenied(code string) bool {
+	c := strings.ToLower(code)
+	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "notauthorized", "authorizationerror", "authfailure"} {
+		if strings.Contains(c, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var queryIDPattern = regexp.MustCompile(`(?i)queryId"?\s*:\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+var auditField = regexp.MustCompile(`"?(platformType|jobIdentifier)"?\s*:\s*"?([^",}\s]+)`)
+
+// lakeFormation extracts GetDataAccess / GetTemporaryGlue*Credentials and
+// the permission-management calls.
+func lakeFormation(ev *lake.Event, req, add *fastjson.Value) {
+	switch ev.EventName {
+	case "GetDataAccess", "GetTemporaryGlueTableCredentials", "GetTemporaryGluePartitionCredentials":
+		ev.DatabaseName, ev.TableName = tableFromARN(str(get(req, "tableArn")))
+		if ev.TableName == "" {
+			if locs := get(req, "dataLocations"); locs != nil {
+				if a, _ := locs.Array(); len(a) > 0 {
+					ev.S3Bucket, ev.S3Key = s3FromARN(str(a[0]))
+				}
+			}
+		}
+		if ctx := str(get(req, "auditContext", "additionalAuditContext")); ctx != "" {
+			if m := queryIDPattern.FindStringSubmatch(ctx); m != nil {
+				ev.QueryID = strings.ToLower(m[1])
+			}
+			for _, m := range auditField.FindAllStringSubmatch(ctx, -1) {
+				if m[1] == "platformType" {
+					ev.LFPlatformType = m[2]
+				} else {
+					ev.LFJobID = m[2]
+				}
+			}
+		}
+		if ev.QueryID == "" {
+			if q := str(get(req, "querySessionContext", "queryId")); q != "" && q != "NULL" {
+				ev.QueryID = q
+			}
+		}
+		ev.LFSession = str(get(add, "lakeFormationRoleSessionName"))
+		ev.LFPrincipal = str(get(add, "lakeFormationPrincipal"))
+		ev.LFRequesterService = str(get(add, "requesterService"))
+	case "GrantPermissions", "RevokePermissions":
+		ev.TargetRoleARN = str(get(req, "principal", "dataLakePrincipalIdentifier"))
+		ev.DatabaseName, ev.TableName = lfResource(get(req, "resource"))
+	case "BatchGrantPermissions", "BatchRevokePermissions":
+		if entries := get(req, "entries"); entries != nil {
+			if a, _ := entries.Array(); len(a) == 1 {
+				ev.TargetRoleARN = str(get(a[0], "principal", "dataLakePrincipalIdentifier"))
+				ev.DatabaseName, ev.TableName = lfResource(get(a[0], "resource"))
+			}
+		}
+	}
+}
+
+// lfResource reads database and table out of a Lake Formation resource.
+func lfResource(r *fastjson.Value) (db, table string) {
+	switch {
+	case get(r, "tableWithColumns") != nil:
+		return str(get(r, "tableWithColumns", "databaseName")), str(get(r, "tableWithColumns", "name"))
+	case get(r, "table") != nil:
+		t := get(r, "table")
+		name := str(get(t, "name"))
+		if name == "" && get(t, "tableWildcard") != nil {
+			name = "*"
+		}
+		return str(get(t, "databaseName")), name
+	case get(r, "dataCellsFilter") != nil:
+		return str(get(r, "dataCellsFilter", "databaseName")), str(get(r, "dataCellsFilter", "tableName"))
+	case get(r, "database") != nil:
+		return str(get(r, "database", "name")), ""
+	}
+	return "", ""
+}
+
+// tableFromARN splits arn:aws:glue:region:acct:table/db/table.
+func tableFromARN(arn string) (db, table string) {
+	i := strings.Index(arn, ":table/")
+	if i < 0 {
+		return "", ""
+	}
+	db, table, _ = strings.Cut(arn[i+len(":table/"):], "/")
+	return db, table
+}
+
+// s3FromARN splits arn:aws:s3:::bucket/key (or s3://bucket/key).
+func s3FromARN(s string) (bucket, key string) {
+	switch {
+	case strings.HasPrefix(s, "arn:aws:s3:::"):
+		s = s[len("arn:aws:s3:::"):]
+	case strings.HasPrefix(s, "s3://"):
+		s = s[len("s3://"):]
+	default:
+		if i := strings.Index(s, ":s3:::"); i >= 0 { // other partitions
+			s = s[i+len(":s3:::"):]
+		} else {
+			return "", ""
+		}
+	}
+	bucket, key, _ = strings.Cut(s, "/")
+	return bucket, key
+}
+
+const omitted = "***OMITTED***"
+
+// athena extracts StartQueryExecution and the calls that name a query.
+func athena(ev *lake.Event, req, resp *fastjson.Value) {
+	ev.QueryID = firstStr(resp, []string{"queryExecutionId"})
+	if ev.QueryID == "" {
+		ev.QueryID = str(get(req, "queryExecutionId"))
+	}
+	ev.DatabaseName = str(get(req, "queryExecutionContext", "database"))
+	ev.Workgroup = firstStr(req, []string{"workGroup"}, []string{"workgroup"})
+	if q := firstStr(req, []string{"queryString"}, []string{"query"}); q != omitted {
+		ev.QueryText = q
+	}
+}
+
+// s3Data extracts S3 data events (and the management calls on buckets).
+func s3Data(ev *lake.Event, v, req, add *fastjson.Value) {
+	ev.S3Bucket = str(get(req, "bucketName"))
+	ev.S3Key = str(get(req, "key"))
+	if ev.S3Key == "" {
+		ev.S3Key = str(get(req, "prefix"))
+	}
+	if ev.S3Key == "" || ev.S3Bucket == "" {
+		if res := getCI(v, "resources"); res != nil {
+			a, _ := res.Array()
+			for _, r := range a {
+				t := str(getCI(r, "type"))
+				if t != "AWS::S3::Object" && t != "AWS::S3::Bucket" {
+					continue
+				}
+				arn := str(getCI(r, "ARN"))
+				if arn == "" {
+					arn = str(getCI(r, "ARNPrefix"))
+				}
+				b, k := s3FromARN(arn)
+				if ev.S3Bucket == "" {
+					ev.S3Bucket = b
+				}
+				if ev.S3Key == "" && t == "AWS::S3::Object" {
+					ev.S3Key = k
+				}
+			}
+		}
+	}
+	in, okIn := int64Of(get(add, "bytesTransferredIn"))
+	out, okOut := int64Of(get(add, "bytesTransferredOut"))
+	if okIn || okOut {
+		total := in + out
+		ev.Bytes = &total
+	}
+	ev.S3HostID = str(get(add, "x-amz-id-2"))
+}
+
+// sagemaker extracts the guardrail fields of SageMaker calls.
+func sagemaker(ev *lake.Event, req *fastjson.Value) {
+	ev.ResourceName = firstStr(req,
+		[]string{"trainingJobName"}, []string{"processingJobName"}, []string{"transformJobName"},
+		[]string{"hyperParameterTuningJobName"}, []string{"autoMLJobName"}, []string{"notebookInstanceName"},
+		[]string{"modelName"}, []string{"endpointConfigName"}, []string{"endpointName"},
+		[]string{"userProfileName"}, []string{"spaceName"}, []string{"domainName"}, []string{"domainId"})
+	ev.TargetRoleARN = firstStr(req, []string{"roleArn"}, []string{"executionRoleArn"},
+		[]string{"userSettings", "executionRole"}, []string{"defaultUserSettings", "executionRole"})
+	ev.InstanceType = firstStr(req,
+		[]string{"resourceConfig", "instanceType"}, []string{"processingResources", "clusterConfig", "instanceType"},
+		[]string{"transformResources", "instanceType"}, []string{"instanceType"}, []string{"resourceSpec", "instanceType"})
+	if ev.InstanceType == "" {
+		if pv := get(req, "productionVariants"); pv != nil {
+			if a, _ := pv.Array(); len(a) > 0 {
+				ev.InstanceType = str(get(a[0], "instanceType"))
+			}
+		}
+	}
+	ev.KMSKeyID = firstStr(req,
+		[]string{"resourceConfig", "volumeKmsKeyId"}, []string{"processingResources", "clusterConfig", "volumeKmsKeyId"},
+		[]string{"transformResources", "volumeKmsKeyId"}, []string{"outputDataConfig", "kmsKeyId"},
+		[]string{"processingOutputConfig", "kmsKeyId"}, []string{"transformOutput", "kmsKeyId"}, []string{"kmsKeyId"})
+	if !strings.HasPrefix(ev.EventName, "Create") || ev.EventName == "CreatePresignedDomainUrl" ||
+		ev.EventName == "CreateUserProfile" || ev.EventName == "CreateApp" || ev.EventName == "CreateSpace" {
+		return
+	}
+	var inVPC bool
+	switch ev.EventName {
+	case "CreateDomain":
+		inVPC = str(get(req, "appNetworkAccessType")) == "VpcOnly"
+	case "CreateNotebookInstance":
+		inVPC = str(get(req, "subnetId")) != "" && str(get(req, "directInternetAccess")) != "Enabled"
+	default:
+		inVPC = hasSubnets(get(req, "vpcConfig")) || hasSubnets(get(req, "networkConfig", "vpcConfig"))
+	}
+	ev.InVPC = &inVPC
+	iso := boolPtr(get(req, "enableNetworkIsolation"))
+	if iso == nil {
+		iso = boolPtr(get(req, "networkConfig", "enableNetworkIsolation"))
+	}
+	if iso == nil {
+		f := false
+		iso = &f
+	}
+	ev.NetworkIsolation = iso
+}
+
+func hasSubnets(vpc *fastjson.Value) bool {
+	s := get(vpc, "subnets")
+	if s == nil {
+		return false
+	}
+	a, _ := s.Array()
+	return len(a) > 0
+}
+
+func domainIDFromARN(arn string) string {
+	if i := strings.LastIndex(arn, ":domain/"); i >= 0 {
+		return arn[i+len(":domain/"):]
+	}
+	return ""
+}
+
+// validUTF8 replaces invalid UTF-8 in every text column: Parquet strings
+// must be UTF-8, and log content is attacker-controlled.
+func validUTF8(ev *lake.Event) {
+	for _, p := range []*string{&ev.EventID, &ev.EventSource, &ev.EventName, &ev.EventType, &ev.Category,
+		&ev.ErrorCode, &ev.ErrorMessage, &ev.AccountID, &ev.Region, &ev.PrincipalType, &ev.PrincipalID,
+		&ev.PrincipalARN, &ev.PrincipalAccountID, &ev.UserName, &ev.RoleARN, &ev.SessionName,
+		&ev.SourceIdentity, &ev.StudioProfile, &ev.InvokedBy, &ev.SourceIP, &ev.UserAgent, &ev.VPCEndpointID,
+		&ev.DatabaseName, &ev.TableName, &ev.S3Bucket, &ev.S3Key, &ev.S3HostID, &ev.QueryID, &ev.QueryText,
+		&ev.Workgroup, &ev.LFSession, &ev.LFPrincipal, &ev.LFRequesterService, &ev.LFPlatformType, &ev.LFJobID,
+		&ev.TargetRoleARN, &ev.ResourceName, &ev.InstanceType, &ev.KMSKeyID, &ev.RequestID,
+		&ev.RequestParameters, &ev.ResponseElements, &ev.AdditionalEventData, &ev.Raw} {
+		if !utf8.ValidString(*p) {
+			*p = strings.ToValidUTF8(*p, "\uFFFD")
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
+
+// Redacted replaces a credential in stored records.
+const Redacted = "***REDACTED***"
+
+// Cheap byte patterns that a record must contain for redaction to be worth
+// a walk over the whole record.
+var secretHints = [][]byte{
+	[]byte("essionToken"), []byte("assword"), []byte("ecretAccessKey"), []byte("ecretKey"), []byte("uthorizedUrl"),
+	[]byte("resignedUrl"), []byte("X-Amz-Signature"), []byte("X-Amz-Security-Token"), []byte("Signature="),
+}
+
+// secretKeys are member names (lower case) whose values are credentials.
+var secretKeys = map[string]bool{
+	"sessiontoken": true, "password": true, "secretaccesskey": true, "secretkey": true,
+	"masteruserpassword": true, "adminpassword": true,
+}
+
+// urlKeys are members holding URLs that carry a credential in the query.
+var urlKeys = map[string]bool{"authorizedurl": true, "presignedurl": true, "url": true}
+
+// redact removes credentials from v in place and reports whether it
+// changed anything: STS session tokens and secret keys, EMR session
+// passwords, SageMaker presigned domain URLs, presigned S3 query strings.
+func redact(v *fastjson.Value, raw []byte) bool {
+	hit := false
+	for _, h := range secretHints {
+		if bytes.Contains(raw, h) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false
+	}
+	return redactValue(v)
+}
+
+func redactValue(v *fastjson.Value) bool {
+	changed := false
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		o.Visit(func(k []byte, x *fastjson.Value) {
+			key := strings.ToLower(string(k))
+			switch {
+			case secretKeys[key] && x.Type() == fastjson.TypeString:
+				if string(x.GetStringBytes()) != Redacted {
+					*x = *quoted(Redacted) // in place: o.Set would miss a duplicate key
+					changed = true
+				}
+			case urlKeys[key] && x.Type() == fastjson.TypeString:
+				if s, ok := redactURL(string(x.GetStringBytes()), key != "url"); ok {
+					*x = *quoted(s)
+					changed = true
+				}
+			default:
+				if redactValue(x) {
+					changed = true
+				}
+			}
+		})
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		for _, x := range a {
+			if redactValue(x) {
+				changed = true
+			}
+		}
+	case fastjson.TypeString:
+		// presigned URLs can appear in any string (e.g. a Request-URI)
+		s := string(v.GetStringBytes())
+		if strings.Contains(s, "X-Amz-Signature=") || strings.Contains(s, "X-Amz-Security-Token=") {
+			if r, ok := redactURL(s, false); ok {
+				*v = *quoted(r)
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// redactURL blanks the values of credential query parameters, keeping the
+// parameters' order; with all set it blanks every value (a presigned
+// Studio URL's token is the whole point of the URL).
+func redactURL(s string, all bool) (string, bool) {
+	i := strings.IndexByte(s, '?')
+	if i < 0 {
+		return s, false
+	}
+	pairs := strings.Split(s[i+1:], "&")
+	changed := false
+	for n, p := range pairs {
+		k, _, _ := strings.Cut(p, "=")
+		lk := strings.ToLower(k)
+		if uk, err := url.QueryUnescape(k); err == nil {
+			lk = strings.ToLower(uk)
+		}
+		if all || lk == "x-amz-signature" || lk == "x-amz-security-token" || lk == "x-amz-credential" ||
+			lk == "signature" || lk == "token" || lk == "authtoken" {
+			pairs[n] = k + "=" + Redacted
+			changed = true
+		}
+	}
+	if !changed {
+		return s, false
+	}
+	return s[:i+1] + strings.Join(pairs, "&"), true
+}
+
+func quoted(s string) *fastjson.Value {
+	var a fastjson.Arena
+	return a.NewString(s)
+}

@@ -1,0 +1,443 @@
+// Package pipeline ingests audit logs into the lake. Ingest is the one entry
+// point that the ingest CLI and the Lambda functions share: it lists the
+// input objects, routes each by key and content, streams its records
+// through the source's normalizer, and writes Parquet, quarantine and
+// manifest files through package lake.
+//
+// Every record read is written, skipped with a counted reason, or
+// quarantined with the reason and its offset: Summary.Read always equals
+// Written + the sum of Skipped + Quarantined.
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/auditlake/auditlake/pipeline/cloudtrail"
+	"github.com/auditlake/auditlake/pipeline/identity"
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
+)
+
+// Options configure one ingest run.
+type Options struct {
+	Inputs       []string  // local files or folders, or s3://bucket/prefix
+	Lake         string    // local folder or s3://bucket/prefix
+	Since, Until time.Time // when set, events outside [Since, Until) are skipped
+	ProfilesFile string    // optional role → Studio profile file (identity.LoadFile)
+	Logger       *slog.Logger
+}
+
+// Reasons for skipping an object or a record.
+const (
+	SkipAlreadyIngested = "already-ingested"
+	SkipZeroByte        = "zero-byte"
+	SkipFolderMarker    = "folder-marker"
+	SkipInsightObject   = "insight-object"
+	SkipInsideLake      = "inside-lake"
+	SkipDuplicate       = "duplicate-event"
+	SkipInsightRecord   = "insight-record"
+	SkipOutsideWindow   = "outside-window"
+)
+
+// Summary counts what a run did.
+type Summary struct {
+	Objects         int              `json:"objects"`          // objects listed
+	ObjectsIngested int              `json:"objects_ingested"` // objects whose records were read
+	Digests         int              `json:"digests"`          // CloudTrail digest files recorded
+	ObjectsSkipped  map[string]int   `json:"objects_skipped"`  // reason → objects
+	Read            int64            `json:"records_read"`
+	Written         int64            `json:"events_written"`
+	Skipped         map[string]int64 `json:"records_skipped"` // reason → records
+	Quarantined     int64            `json:"quarantined"`
+	Files           int              `json:"files_written"`
+}
+
+func newSummary() *Summary {
+	return &Summary{ObjectsSkipped: map[string]int{}, Skipped: map[string]int64{}}
+}
+
+// Reconciles reports whether every record read is accounted for.
+func (s *Summary) Reconciles() bool {
+	n := s.Written + s.Quarantined
+	for _, v := range s.Skipped {
+		n += v
+	}
+	return n == s.Read
+}
+
+func (s *Summary) add(m *lake.Manifest) {
+	s.Read += m.Read
+	s.Written += m.Written
+	s.Quarantined += m.Quarantined
+	for k, v := range m.Skipped {
+		s.Skipped[k] += v
+	}
+	s.Files += len(m.Files)
+}
+
+// ProfilesKey is where the learned role → profile map is kept in the lake.
+const ProfilesKey = "_identity/profiles.json"
+
+// Ingest runs one ingestion.
+func Ingest(ctx context.Context, opt Options) (*Summary, error) {
+	if len(opt.Inputs) == 0 {
+		return nil, errors.New("no input: give at least one file, folder or s3://bucket/prefix")
+	}
+	if opt.Lake == "" {
+		return nil, errors.New("no lake: give --lake DIR or --lake s3://bucket/prefix")
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	lk, err := OpenLake(ctx, opt.Lake)
+	if err != nil {
+		return nil, err
+	}
+	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New()}
+	if err := in.loadProfiles(ctx); err != nil {
+		return nil, err
+	}
+	before, _ := in.profiles.MarshalJSON()
+	for _, input := range opt.Inputs {
+		if err := in.input(ctx, input); err != nil {
+			return in.sum, err
+		}
+	}
+	if after, _ := in.profiles.MarshalJSON(); !bytes.Equal(before, after) {
+		if err := lk.Put(ctx, ProfilesKey, append(after, '\n')); err != nil {
+			return in.sum, err
+		}
+	}
+	return in.sum, nil
+}
+
+// OpenLake opens (creating when local) the lake root.
+func OpenLake(ctx context.Context, loc string) (store.Store, error) {
+	if store.IsS3(loc) {
+		st, prefix, err := store.Open(ctx, loc)
+		if err != nil {
+			return nil, err
+		}
+		return store.Sub(st, prefix), nil
+	}
+	return store.NewDir(loc)
+}
+
+type ingester struct {
+	opt      Options
+	log      *slog.Logger
+	lake     store.Store
+	idx      *lake.Index
+	sum      *Summary
+	profiles *identity.Profiles
+	norm     cloudtrail.Normalizer
+}
+
+func (in *ingester) loadProfiles(ctx context.Context) error {
+	if rc, _, err := in.lake.Open(ctx, ProfilesKey); err == nil {
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		if err := in.profiles.Merge(b); err != nil {
+			return fmt.Errorf("%s: %w", in.lake.Location(ProfilesKey), err)
+		}
+	} else if !errors.Is(err, store.ErrNotExist) {
+		return err
+	}
+	if in.opt.ProfilesFile != "" {
+		if err := in.profiles.LoadFile(in.opt.ProfilesFile); err != nil {
+			return err
+		}
+	}
+	in.norm.Profiles = in.profiles
+	return nil
+}
+
+func (in *ingester) input(ctx context.Context, loc string) error {
+	st, prefix, err := store.Open(ctx, loc)
+	if err != nil {
+		return err
+	}
+	lakeRoot := ""
+	if d, ok := in.lake.(*store.Dir); ok {
+		lakeRoot = d.Root() + string(filepath.Separator)
+	}
+	var objs []store.Object
+	if err := st.List(ctx, prefix, func(o store.Object) error {
+		objs = append(objs, o)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("list %s: %w", loc, err)
+	}
+	for _, o := range objs {
+		in.sum.Objects++
+		if lakeRoot != "" && strings.HasPrefix(st.Location(o.Key), lakeRoot) {
+			in.sum.ObjectsSkipped[SkipInsideLake]++
+			continue
+		}
+		if err := in.object(ctx, st, o); err != nil {
+			return fmt.Errorf("%s: %w", st.Location(o.Key), err)
+		}
+	}
+	return nil
+}
+
+// object ingests one object.
+func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) error {
+	route := cloudtrail.RouteKey(o.Key)
+	switch {
+	case strings.HasSuffix(o.Key, "/") && o.Size == 0:
+		in.sum.ObjectsSkipped[SkipFolderMarker]++
+		return nil
+	case o.Size == 0:
+		in.sum.ObjectsSkipped[SkipZeroByte]++
+		return nil
+	case route == cloudtrail.RouteInsight:
+		in.sum.ObjectsSkipped[SkipInsightObject]++
+		return nil
+	}
+	loc := st.Location(o.Key)
+	tag, err := contentTag(ctx, st, o)
+	if err != nil {
+		return err
+	}
+	id := lake.ObjectID(loc, tag)
+	done, err := lake.HasManifest(ctx, in.lake, id)
+	if err != nil {
+		return err
+	}
+	if done {
+		in.sum.ObjectsSkipped[SkipAlreadyIngested]++
+		return nil
+	}
+	rc, _, err := st.Open(ctx, o.Key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	body, err := decompress(rc)
+	if err != nil {
+		return err
+	}
+	m := &lake.Manifest{Object: loc, ObjectID: id, Size: o.Size, ContentTag: tag,
+		Skipped: map[string]int64{}, Hours: map[string]int64{}}
+	w := lake.NewWriter(in.lake, in.idx, id, loc)
+
+	switch {
+	case route == cloudtrail.RouteDigest || detect(body) == lake.FormatCloudTrailDigest:
+		m.Format = lake.FormatCloudTrailDigest
+		d, err := cloudtrail.ParseDigest(body)
+		if err != nil {
+			m.Read = 1
+			w.Quarantine(0, err.Error(), nil)
+		} else {
+			m.Digest = d
+			in.sum.Digests++
+		}
+	default:
+		m.Format = detect(body)
+		switch m.Format {
+		case lake.FormatCloudTrail:
+			if err := in.cloudTrail(ctx, body, w, m); err != nil {
+				return err
+			}
+		default:
+			head, _ := body.Peek(64)
+			m.Read = 1
+			w.Quarantine(0, "unrecognized format: not CloudTrail JSON", head)
+		}
+	}
+	m.Quarantined = int64(w.Quarantined())
+	files, err := w.Close(ctx)
+	if err != nil {
+		return err
+	}
+	m.Files = files
+	if len(m.Skipped) == 0 {
+		m.Skipped = nil
+	}
+	if err := lake.WriteManifest(ctx, in.lake, m); err != nil {
+		return err
+	}
+	in.sum.ObjectsIngested++
+	in.sum.add(m)
+	in.log.Info("ingested", "object", loc, "format", m.Format, "read", m.Read, "written", m.Written, "quarantined", m.Quarantined)
+	return nil
+}
+
+// cloudTrail streams the records of one CloudTrail object into w.
+func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer, m *lake.Manifest) error {
+	rd := cloudtrail.NewReader(body)
+	var ev lake.Event
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		m.Read++
+		var ve *cloudtrail.ValueError
+		var se *cloudtrail.SyntaxError
+		switch {
+		case errors.As(err, &ve):
+			w.Quarantine(ve.Offset, ve.Reason, ve.Raw)
+			continue
+		case errors.As(err, &se):
+			w.Quarantine(se.Offset, "unreadable from here to the end of the object: "+se.Err.Error(), nil)
+			return nil
+		case err != nil:
+			return err
+		}
+		kind, err := in.norm.Normalize(rec, m.Object, &ev)
+		if err != nil {
+			w.Quarantine(rec.Offset, err.Error(), rec.Raw)
+			continue
+		}
+		if kind == cloudtrail.KindInsight {
+			m.Skipped[SkipInsightRecord]++
+			continue
+		}
+		if !in.opt.Since.IsZero() && ev.EventTime.Before(in.opt.Since) || !in.opt.Until.IsZero() && !ev.EventTime.Before(in.opt.Until) {
+			m.Skipped[SkipOutsideWindow]++
+			continue
+		}
+		ok, err := w.Add(ctx, &ev)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			m.Skipped[SkipDuplicate]++
+			continue
+		}
+		m.Written++
+		m.Hours[ev.EventTime.Format("2006-01-02T15")]++
+	}
+}
+
+// contentTag identifies an object's content: its ETag, or for local files
+// a SHA-256 of the bytes.
+func contentTag(ctx context.Context, st store.Store, o store.Object) (string, error) {
+	if o.ETag != "" {
+		return o.ETag, nil
+	}
+	rc, _, err := st.Open(ctx, o.Key)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// decompress sniffs the gzip magic bytes (not the name) and returns a
+// buffered reader over the decompressed bytes.
+func decompress(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return bufio.NewReaderSize(zr, 256<<10), nil
+	}
+	return br, nil
+}
+
+// detect decides an object's format from its first bytes.
+func detect(r *bufio.Reader) string {
+	head, _ := r.Peek(512)
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	if len(head) > 0 && (head[0] == '{' || head[0] == '[') {
+		if bytes.Contains(head, []byte(`"digestStartTime"`)) && !bytes.Contains(head, []byte(`"Records"`)) {
+			return lake.FormatCloudTrailDigest
+		}
+		return lake.FormatCloudTrail
+	}
+	return lake.FormatUnknown
+}
+
+// SortedKeys returns the keys of a count map in order, for printing.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ParseTime reads a --since/--until value: RFC 3339, a date (YYYY-MM-DD),
+// or a duration before now ("24h", "90m", "7d").
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		var days int
+		if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && days >= 0 {
+			return now.Add(-time.Duration(days) * 24 * time.Hour).UTC(), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid time %q: want RFC 3339 (2026-07-01T00:00:00Z), a date (2026-07-01) or a duration (24h, 7d)", s)
+}
+
+// WriteText prints the summary for people.
+func (s *Summary) WriteText(w io.Writer, lakeLoc string) {
+	fmt.Fprintf(w, "objects: %d listed, %d ingested, %d digest files recorded", s.Objects, s.ObjectsIngested, s.Digests)
+	if len(s.ObjectsSkipped) > 0 {
+		fmt.Fprint(w, "; skipped:")
+		for _, k := range SortedKeys(s.ObjectsSkipped) {
+			fmt.Fprintf(w, " %s %d", k, s.ObjectsSkipped[k])
+		}
+	}
+	var skipped int64
+	for _, v := range s.Skipped {
+		skipped += v
+	}
+	fmt.Fprintf(w, "\nrecords: %d read = %d written + %d skipped", s.Read, s.Written, skipped)
+	if len(s.Skipped) > 0 {
+		fmt.Fprint(w, " (")
+		for i, k := range SortedKeys(s.Skipped) {
+			if i > 0 {
+				fmt.Fprint(w, ", ")
+			}
+			fmt.Fprintf(w, "%s %d", k, s.Skipped[k])
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintf(w, " + %d quarantined\n", s.Quarantined)
+	fmt.Fprintf(w, "files: %d written to %s\n", s.Files, lakeLoc)
+	if s.Quarantined > 0 {
+		fmt.Fprintf(w, "quarantine: reasons and offsets are in %s/\n", strings.TrimSuffix(lakeLoc, "/")+"/"+lake.QuarantineDir)
+	}
+}

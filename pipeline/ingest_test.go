@@ -1,0 +1,304 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/auditlake/auditlake/pipeline/internal/s3test"
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
+)
+
+const scenario = "../testdata/scenario"
+
+type fileState struct {
+	data  []byte
+	mtime time.Time
+}
+
+func snapshot(t *testing.T, root string) map[string]fileState {
+	t.Helper()
+	out := map[string]fileState{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = fileState{b, fi.ModTime()}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ingest(t *testing.T, opt Options) *Summary {
+	t.Helper()
+	sum, err := Ingest(context.Background(), opt)
+	if err != nil {
+		t.Fatalf("Ingest: %v", err)
+	}
+	if !sum.Reconciles() {
+		t.Errorf("counts do not reconcile: %+v", sum)
+	}
+	return sum
+}
+
+func TestIngestScenario(t *testing.T) {
+	lakeDir := t.TempDir()
+	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
+	want := Summary{Objects: 8, ObjectsIngested: 7, Digests: 1, Read: 38, Written: 37, Quarantined: 0,
+		ObjectsSkipped: map[string]int{SkipInsightObject: 1}, Skipped: map[string]int64{SkipDuplicate: 1}}
+	if sum.Objects != want.Objects || sum.ObjectsIngested != want.ObjectsIngested || sum.Digests != want.Digests ||
+		sum.Read != want.Read || sum.Written != want.Written || sum.Quarantined != want.Quarantined ||
+		sum.ObjectsSkipped[SkipInsightObject] != 1 || sum.Skipped[SkipDuplicate] != 1 {
+		t.Errorf("summary = %+v\nwant      %+v", sum, want)
+	}
+
+	// Partitions by day and Studio profile.
+	for _, p := range []string{"data-scientist-full", "data-scientist-limited", "david", "tina", "_none"} {
+		m, _ := filepath.Glob(filepath.Join(lakeDir, "events", "dt=2026-07-01", "profile="+p, "*.parquet"))
+		if len(m) == 0 {
+			t.Errorf("no files in partition profile=%s", p)
+		}
+	}
+	// The digest is recorded with the log files it vouches for.
+	var digest *lake.Manifest
+	manifests, _ := filepath.Glob(filepath.Join(lakeDir, "_manifest", "*.json"))
+	for _, f := range manifests {
+		b, _ := os.ReadFile(f)
+		var m lake.Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Format == lake.FormatCloudTrailDigest {
+			digest = &m
+		}
+	}
+	if digest == nil || digest.Digest == nil || len(digest.Digest.LogFiles) != 6 {
+		t.Fatalf("digest manifest = %+v, want 6 log files listed", digest)
+	}
+
+	// Everything written is readable and holds no credential from the scenario.
+	var events []lake.Event
+	parquets, _ := filepath.Glob(filepath.Join(lakeDir, "events", "*", "*", "*.parquet"))
+	for _, f := range parquets {
+		b, _ := os.ReadFile(f)
+		rows, err := lake.ReadEvents(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		events = append(events, rows...)
+	}
+	if len(events) != 37 {
+		t.Fatalf("lake holds %d events, want 37", len(events))
+	}
+	for _, e := range events {
+		for _, secret := range []string{"Tz9!secret-emr-session-pass", "IQoJb3JpZ2luX2VjEXAMPLE", "wJalrXUtnFEMI", "c2VjcmV0LXN0dWRpby10b2tlbi1mb3ItYWxpY2U"} {
+			if strings.Contains(e.Raw+e.RequestParameters+e.ResponseElements, secret) {
+				t.Errorf("event %s %s stores a credential (%s)", e.EventName, e.EventID, secret)
+			}
+		}
+	}
+
+	// A second run changes no file.
+	before := snapshot(t, lakeDir)
+	again := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
+	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 7 {
+		t.Errorf("second run = %+v, want every object already ingested", again)
+	}
+	after := snapshot(t, lakeDir)
+	if len(before) != len(after) {
+		t.Errorf("second run changed the number of files: %d → %d", len(before), len(after))
+	}
+	for k, v := range before {
+		if w, ok := after[k]; !ok || !bytes.Equal(v.data, w.data) || !v.mtime.Equal(w.mtime) {
+			t.Errorf("second run changed %s", k)
+		}
+	}
+}
+
+func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
+	lakeDir := t.TempDir()
+	ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
+	before := snapshot(t, lakeDir)
+	if err := os.RemoveAll(filepath.Join(lakeDir, "_manifest")); err != nil {
+		t.Fatal(err)
+	}
+	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
+	if sum.Written != 37 || sum.Skipped[SkipDuplicate] != 1 {
+		t.Errorf("re-ingest wrote %d events (%v), want 37 and the one duplicate skipped", sum.Written, sum.Skipped)
+	}
+	after := snapshot(t, lakeDir)
+	for k, v := range after {
+		b, ok := before[k]
+		if !ok {
+			t.Errorf("re-ingest created a new file %s", k)
+		} else if !bytes.Equal(b.data, v.data) {
+			t.Errorf("re-ingest wrote different bytes to %s", k)
+		}
+	}
+}
+
+func TestIngestBadInputs(t *testing.T) {
+	lakeDir := t.TempDir()
+	sum := ingest(t, Options{Inputs: []string{"../testdata/bad"}, Lake: lakeDir})
+	if sum.ObjectsSkipped[SkipZeroByte] != 1 {
+		t.Errorf("empty file not skipped as zero-byte: %v", sum.ObjectsSkipped)
+	}
+	var entries []lake.QuarantineEntry
+	qs, _ := filepath.Glob(filepath.Join(lakeDir, "_quarantine", "*.ndjson"))
+	for _, f := range qs {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var e lake.QuarantineEntry
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			entries = append(entries, e)
+		}
+	}
+	if int64(len(entries)) != sum.Quarantined {
+		t.Errorf("%d quarantine entries on disk, summary says %d", len(entries), sum.Quarantined)
+	}
+	want := map[string]string{ // object → a reason it must be quarantined for
+		"truncated.json.gz":   "unreadable from here",
+		"invalid-middle.json": "unreadable from here",
+		"garbage.bin":         "unrecognized format",
+		"mixed.ndjson":        "record has an unreadable eventTime",
+	}
+	for obj, reason := range want {
+		found := false
+		for _, e := range entries {
+			if strings.HasSuffix(e.Object, obj) && strings.Contains(e.Reason, reason) && e.Offset >= 0 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no quarantine entry with reason %q", obj, reason)
+		}
+	}
+	// Records before the break in a truncated gzip are kept, as is the
+	// record with a 100 KB field and the one with invalid UTF-8.
+	if sum.Written < 15 {
+		t.Errorf("only %d events written from the bad inputs: readable records were lost", sum.Written)
+	}
+}
+
+func TestIngestWindow(t *testing.T) {
+	since := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	until := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: t.TempDir(), Since: since, Until: until})
+	if sum.Written != 12 || sum.Skipped[SkipOutsideWindow] != 26 {
+		t.Errorf("window 10:00–12:00 wrote %d, skipped %v; want 12 written, 26 outside (38 read)", sum.Written, sum.Skipped)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	now := time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"2026-07-01T10:00:00Z": time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC),
+		"2026-07-01":           time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC),
+		"24h":                  now.Add(-24 * time.Hour),
+		"7d":                   now.Add(-7 * 24 * time.Hour),
+	} {
+		got, err := ParseTime(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "-3d", "2026-13-01"} {
+		if _, err := ParseTime(bad, now); err == nil {
+			t.Errorf("ParseTime(%q) accepted", bad)
+		}
+	}
+}
+
+// TestIngestS3 reads a trail bucket from a real S3 server and writes the
+// lake to another bucket on it.
+func TestIngestS3(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Env(t)
+	ctx := context.Background()
+	client := srv.Client(t)
+	srv.CreateBucket(t, "trail-bucket")
+	srv.CreateBucket(t, "lake-bucket")
+	src := filepath.Join(scenario, "trail-bucket")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		_, err = client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail-bucket"), Key: aws.String(filepath.ToSlash(rel)), Body: bytes.NewReader(b)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A folder marker, as the console creates.
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail-bucket"), Key: aws.String("AWSLogs/111122223333/CloudTrail/"), Body: bytes.NewReader(nil)}); err != nil {
+		t.Fatal(err)
+	}
+
+	opt := Options{Inputs: []string{"s3://trail-bucket/AWSLogs/"}, Lake: "s3://lake-bucket/audit"}
+	sum := ingest(t, opt)
+	if sum.Written != 37 || sum.Digests != 1 || sum.ObjectsSkipped[SkipInsightObject] != 1 {
+		t.Errorf("S3 ingest = %+v, want 37 events, 1 digest, 1 insight object skipped", sum)
+	}
+	if sum.ObjectsSkipped[SkipFolderMarker]+sum.ObjectsSkipped[SkipZeroByte] != 1 {
+		t.Errorf("folder marker not skipped: %v", sum.ObjectsSkipped)
+	}
+	lk, err := OpenLake(ctx, opt.Lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = lk.List(ctx, "events/", func(o store.Object) error {
+		rc, _, err := lk.Open(ctx, o.Key)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(rc); err != nil {
+			return err
+		}
+		rows, err := lake.ReadEvents(buf.Bytes())
+		for _, r := range rows {
+			if !strings.HasPrefix(r.SourceObject, "s3://trail-bucket/AWSLogs/") {
+				t.Errorf("source_object = %q, want the s3:// location", r.SourceObject)
+			}
+		}
+		n += len(rows)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 37 {
+		t.Errorf("S3 lake holds %d events, want 37", n)
+	}
+	again := ingest(t, opt)
+	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 7 {
+		t.Errorf("second S3 run = %+v, want everything already ingested", again)
+	}
+}

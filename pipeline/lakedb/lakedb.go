@@ -1,0 +1,88 @@
+// Package lakedb opens an embedded DuckDB over a local lake folder and
+// defines the lake contract's views on it (schemas/ and queries/). It is the
+// only package that links DuckDB (cgo); the ingest side stays CGO-free.
+package lakedb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/schemas"
+)
+
+// DB is a DuckDB connection with the lake's views defined.
+type DB struct {
+	*sql.DB
+	Root string
+}
+
+// Open opens an in-memory DuckDB and defines the `events` view over the
+// Parquet files below root (a local lake folder). A lake with no event
+// files yet gets an empty view with the same columns.
+func Open(ctx context.Context, root string) (*DB, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1) // one connection: views and settings live on it
+	d := &DB{DB: db, Root: abs}
+	if _, err := d.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := d.defineEvents(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) defineEvents(ctx context.Context) error {
+	tbl := schemas.MustLoad("events")
+	cols := make([]string, 0, len(tbl.Columns))
+	for _, c := range tbl.Columns {
+		cols = append(cols, quoteIdent(c.Name))
+	}
+	glob := filepath.Join(d.Root, lake.EventsDir, "*", "*", "*.parquet")
+	var q string
+	if matches, _ := filepath.Glob(glob); len(matches) > 0 {
+		// Column list from the schema: the view exposes exactly the contract,
+		// whatever extra columns hive partitioning would add.
+		q = fmt.Sprintf("CREATE OR REPLACE VIEW events AS SELECT %s FROM read_parquet(%s, hive_partitioning = false, union_by_name = true)",
+			strings.Join(cols, ", "), quoteLiteral(glob))
+	} else {
+		defs := make([]string, 0, len(tbl.Columns))
+		for _, c := range tbl.Columns {
+			defs = append(defs, fmt.Sprintf("CAST(NULL AS %s) AS %s", duckType(c.Type), quoteIdent(c.Name)))
+		}
+		q = "CREATE OR REPLACE VIEW events AS SELECT " + strings.Join(defs, ", ") + " WHERE false"
+	}
+	_, err := d.ExecContext(ctx, q)
+	return err
+}
+
+// duckType maps a schema type to DuckDB's.
+func duckType(t string) string {
+	switch t {
+	case schemas.Int64:
+		return "BIGINT"
+	case schemas.Bool:
+		return "BOOLEAN"
+	case schemas.Timestamp:
+		return "TIMESTAMP WITH TIME ZONE"
+	}
+	return "VARCHAR"
+}
+
+func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,0 +1,118 @@
+package lakedb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/schemas"
+)
+
+func scenarioLake(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	sum, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{"../../testdata/scenario"}, Lake: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Written == 0 {
+		t.Fatal("scenario wrote no events")
+	}
+	return dir
+}
+
+// TestDuckDBReadsTheLake: the lake that ingest writes is read by DuckDB with
+// exactly the columns and types of schemas/events.yaml.
+func TestDuckDBReadsTheLake(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, scenarioLake(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkColumns(t, db)
+
+	var n, ids, nullTimes int
+	if err := db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT event_id), count(*) FILTER (WHERE event_time IS NULL) FROM events`).Scan(&n, &ids, &nullTimes); err != nil {
+		t.Fatal(err)
+	}
+	if n != 37 || ids != 37 || nullTimes != 0 {
+		t.Errorf("events: %d rows, %d distinct ids, %d null times; want 37, 37, 0", n, ids, nullTimes)
+	}
+	// Empty strings are NULL, and the hive folder matches the column.
+	var empties int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE studio_profile = '' OR source_identity = '' OR error_code = ''`).Scan(&empties); err != nil {
+		t.Fatal(err)
+	}
+	if empties != 0 {
+		t.Errorf("%d rows store empty strings instead of NULL", empties)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT coalesce(studio_profile, '_none'), count(*) FROM events GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var p string
+		var c int
+		rows.Scan(&p, &c)
+		got = append(got, p)
+	}
+	if strings.Join(got, ",") != "_none,data-scientist-full,data-scientist-limited,david,tina" {
+		t.Errorf("profiles = %v", got)
+	}
+	// A JSON column is queryable with DuckDB's JSON functions.
+	var instance string
+	if err := db.QueryRowContext(ctx, `SELECT json_extract_string(request_parameters, '$.resourceConfig.instanceType') FROM events WHERE event_name = 'CreateTrainingJob'`).Scan(&instance); err != nil {
+		t.Fatal(err)
+	}
+	if instance != "ml.p4d.24xlarge" {
+		t.Errorf("instance type from request_parameters = %q", instance)
+	}
+	var tz string
+	if err := db.QueryRowContext(ctx, `SELECT strftime(min(event_time), '%Y-%m-%dT%H:%M:%S') FROM events`).Scan(&tz); err != nil {
+		t.Fatal(err)
+	}
+	if tz != "2026-07-01T08:01:12" {
+		t.Errorf("earliest event_time in UTC = %s, want 2026-07-01T08:01:12", tz)
+	}
+}
+
+func TestEmptyLakeHasTheSameColumns(t *testing.T) {
+	db, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkColumns(t, db)
+}
+
+func checkColumns(t *testing.T, db *DB) {
+	t.Helper()
+	tbl := schemas.MustLoad("events")
+	rows, err := db.Query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		if i >= len(tbl.Columns) {
+			t.Errorf("extra column %s", name)
+			continue
+		}
+		c := tbl.Columns[i]
+		if name != c.Name || typ != duckType(c.Type) {
+			t.Errorf("column %d = %s %s, want %s %s", i, name, typ, c.Name, duckType(c.Type))
+		}
+		i++
+	}
+	if i != len(tbl.Columns) {
+		t.Errorf("view has %d columns, schema %d", i, len(tbl.Columns))
+	}
+}

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Dir is a Store over a local folder.
+type Dir struct {
+	root string // absolute
+}
+
+// NewDir returns a store rooted at dir, creating it when needed.
+func NewDir(dir string) (*Dir, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, err
+	}
+	return &Dir{root: abs}, nil
+}
+
+// openLocal resolves a local path: a folder becomes the store root with an
+// empty prefix, a file becomes its folder with the file's name as prefix.
+func openLocal(loc string) (Store, string, error) {
+	abs, err := filepath.Abs(loc)
+	if err != nil {
+		return nil, "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", loc, err)
+	}
+	if fi.IsDir() {
+		return &Dir{root: abs}, "", nil
+	}
+	return &Dir{root: filepath.Dir(abs)}, filepath.Base(abs), nil
+}
+
+func (d *Dir) path(key string) (string, error) {
+	clean := filepath.Clean("/" + filepath.FromSlash(key))
+	if clean == "/" || strings.Contains(key, "\x00") {
+		return "", fmt.Errorf("invalid key %q", key)
+	}
+	return filepath.Join(d.root, clean), nil
+}
+
+func (d *Dir) info(key string, fi fs.FileInfo) Object {
+	return Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime().UTC()}
+}
+
+// List walks the folder. A prefix naming a file lists that file; a prefix
+// naming a folder lists everything below it; any other prefix filters keys.
+func (d *Dir) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	start := d.root
+	if prefix != "" {
+		p, err := d.path(prefix)
+		if err != nil {
+			return err
+		}
+		if fi, err := os.Stat(p); err == nil {
+			if !fi.IsDir() {
+				return fn(d.info(prefix, fi))
+			}
+			start = p
+		} else {
+			start = filepath.Dir(p)
+		}
+	}
+	var objs []Object
+	err := filepath.WalkDir(start, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == start {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(d.root, p)
+		key := filepath.ToSlash(rel)
+		if de.IsDir() {
+			if strings.HasPrefix(de.Name(), ".tmp-") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(de.Name(), ".tmp-") || !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		fi, err := de.Info()
+		if err != nil {
+			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		objs = append(objs, d.info(key, fi))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+	for _, o := range objs {
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open opens a file for reading.
+func (d *Dir) Open(ctx context.Context, key string) (io.ReadCloser, Object, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, Object{}, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, Object{}, fmt.Errorf("%s: %w", d.Location(key), ErrNotExist)
+		}
+		return nil, Object{}, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, Object{}, err
+	}
+	return f, d.info(key, fi), nil
+}
+
+// Stat describes a file.
+func (d *Dir) Stat(ctx context.Context, key string) (Object, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return Object{}, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return Object{}, fmt.Errorf("%s: %w", d.Location(key), ErrNotExist)
+		}
+		return Object{}, err
+	}
+	return d.info(key, fi), nil
+}
+
+// Put writes to a temporary file in the target folder and renames it into
+// place, so readers see either the old file or the whole new one.
+func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// Location is the absolute path of key.
+func (d *Dir) Location(key string) string {
+	if key == "" {
+		return d.root
+	}
+	return filepath.Join(d.root, filepath.FromSlash(key))
+}
+
+// Root is the folder the store is rooted at.
+func (d *Dir) Root() string { return d.root }

@@ -1,0 +1,143 @@
+// Package schemas holds the lake contract: the tables auditlake writes and
+// investigators query, with one line of documentation per column.
+//
+// The YAML files in this folder are the single source of truth. The Parquet
+// writer in pipeline/lake is checked against them by a test, the report side
+// builds its views from them, and the documentation in README is generated
+// from them.
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Column types a schema may use.
+const (
+	String    = "string"
+	Int64     = "int64"
+	Bool      = "bool"
+	Timestamp = "timestamp"
+)
+
+// Column is one column of a table.
+type Column struct {
+	Name     string `yaml:"name"`
+	Type     string `yaml:"type"`
+	Required bool   `yaml:"required"`
+	Doc      string `yaml:"doc"`
+}
+
+// Table is one table of the lake contract.
+type Table struct {
+	Name       string   `yaml:"name"`
+	Version    int      `yaml:"version"`
+	Doc        string   `yaml:"doc"`
+	Sort       []string `yaml:"sort"`
+	Partitions []string `yaml:"partitions"`
+	Columns    []Column `yaml:"columns"`
+}
+
+// Column returns the column with the given name.
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// Names lists the column names in order.
+func (t *Table) Names() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// Load parses and validates the named table ("events", …).
+func Load(name string) (*Table, error) {
+	b, err := files.ReadFile(name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("schemas: no table %q", name)
+	}
+	return parse(name+".yaml", b)
+}
+
+// MustLoad is Load for tables that ship with the binary.
+func MustLoad(name string) *Table {
+	t, err := Load(name)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Tables lists the names of all tables in the contract.
+func Tables() []string {
+	ents, _ := files.ReadDir(".")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func parse(file string, b []byte) (*Table, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var t Table
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", file, err)
+	}
+	if t.Name == "" || t.Version < 1 || len(t.Columns) == 0 {
+		return nil, fmt.Errorf("schemas: %s: name, version and columns are required", file)
+	}
+	seen := map[string]bool{}
+	for i, c := range t.Columns {
+		switch c.Type {
+		case String, Int64, Bool, Timestamp:
+		default:
+			return nil, fmt.Errorf("schemas: %s: column %d (%s): unknown type %q", file, i+1, c.Name, c.Type)
+		}
+		if c.Name == "" || c.Doc == "" {
+			return nil, fmt.Errorf("schemas: %s: column %d: name and doc are required", file, i+1)
+		}
+		if seen[c.Name] {
+			return nil, fmt.Errorf("schemas: %s: column %q defined twice", file, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	for _, s := range t.Sort {
+		if !seen[s] {
+			return nil, fmt.Errorf("schemas: %s: sort column %q is not a column", file, s)
+		}
+	}
+	return &t, nil
+}
+
+// Markdown renders the table as documentation: one row per column.
+func (t *Table) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### `%s` (schema version %d)\n\n%s\n\n", t.Name, t.Version, t.Doc)
+	b.WriteString("| column | type | null | meaning |\n|---|---|---|---|\n")
+	for _, c := range t.Columns {
+		null := "yes"
+		if c.Required {
+			null = "no"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, null, strings.ReplaceAll(c.Doc, "|", `\|`))
+	}
+	return b.String()
+}
