@@ -238,7 +238,7 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 	}
 	m := &lake.Manifest{Object: loc, ObjectID: id, Size: o.Size, ContentTag: tag,
 		Skipped: map[string]int64{}, Hours: map[string]int64{}}
-	w := lake.NewWriter(in.lake, in.idx, id, loc)
+	w := lake.NewWriter(in.lake, lake.Events, in.idx, id, loc)
 
 	switch {
 	case route == cloudtrail.RouteDigest || detect(body) == lake.FormatCloudTrailDigest:
@@ -283,7 +283,7 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 }
 
 // cloudTrail streams the records of one CloudTrail object into w.
-func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer, m *lake.Manifest) error {
+func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
 	rd := cloudtrail.NewReader(body)
 	var ev lake.Event
 	for {

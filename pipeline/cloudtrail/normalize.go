@@ -117,6 +117,11 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	ev.ResponseElements = blob(resp)
 	ev.AdditionalEventData = blob(add)
 	ev.Outcome = outcome(ev.ErrorCode, ev.EventName, resp)
+	if tls := getCI(v, "tlsDetails"); tls != nil {
+		ev.TLSVersion = str(get(tls, "tlsVersion"))
+		ev.CipherSuite = str(get(tls, "cipherSuite"))
+		ev.HostHeader = str(get(tls, "clientProvidedHostHeader"))
+	}
 
 	identityOf(getCI(v, "userIdentity"), ev)
 	ev.AccountID = str(getCI(v, "recipientAccountId"))
@@ -423,6 +428,14 @@ func s3Data(ev *lake.Event, v, req, add *fastjson.Value) {
 		ev.Bytes = &total
 	}
 	ev.S3HostID = str(get(add, "x-amz-id-2"))
+	ev.SignatureVersion = str(get(add, "SignatureVersion"))
+	ev.AuthType = str(get(add, "AuthenticationMethod"))
+	if ev.CipherSuite == "" {
+		ev.CipherSuite = str(get(add, "CipherSuite"))
+	}
+	if ev.HostHeader == "" {
+		ev.HostHeader = str(get(req, "Host"))
+	}
 }
 
 // sagemaker extracts the guardrail fields of SageMaker calls.
@@ -499,6 +512,8 @@ func validUTF8(ev *lake.Event) {
 		&ev.DatabaseName, &ev.TableName, &ev.S3Bucket, &ev.S3Key, &ev.S3HostID, &ev.QueryID, &ev.QueryText,
 		&ev.Workgroup, &ev.LFSession, &ev.LFPrincipal, &ev.LFRequesterService, &ev.LFPlatformType, &ev.LFJobID,
 		&ev.TargetRoleARN, &ev.ResourceName, &ev.InstanceType, &ev.KMSKeyID, &ev.RequestID,
+		&ev.S3Operation, &ev.RequestURI, &ev.Referer, &ev.VersionID, &ev.BucketOwner, &ev.SignatureVersion,
+		&ev.AuthType, &ev.TLSVersion, &ev.CipherSuite, &ev.HostHeader, &ev.AccessPointARN,
 		&ev.RequestParameters, &ev.ResponseElements, &ev.AdditionalEventData, &ev.Raw} {
 		if !utf8.ValidString(*p) {
 			*p = strings.ToValidUTF8(*p, "\uFFFD")

@@ -1,13 +1,15 @@
 // Package lake defines the on-disk contract of the auditlake lake: the row
-// types, the Hive-style layout under a lake root, and the writers for
-// Parquet event files, the quarantine and the ingestion manifest.
+// types of its tables, the Hive-style layout under a lake root, and the
+// writers for Parquet files, the quarantine and the ingestion manifest.
 //
-//	events/dt=YYYY-MM-DD/profile=<studio profile or _none>/<object hash>-<part>.parquet
-//	_quarantine/<object hash>.ndjson      records that could not be normalized
-//	_manifest/<object hash>.json          one entry per ingested object
-//	_index/events/dt=YYYY-MM-DD/<object hash>.ids   event ids written, for lake-wide dedupe
+//	events/dt=YYYY-MM-DD/profile=<studio profile or _none>/<object id>-<part>.parquet
+//	athena_queries/dt=YYYY-MM-DD/<object id>-<part>.parquet
+//	_quarantine/<object id>.ndjson          records that could not be normalized
+//	_manifest/<object id>.json              one entry per ingested object
+//	_index/<table>/dt=YYYY-MM-DD/<object id>.ids   ids written, for lake-wide dedupe
 //
-// The column set of Event is schemas/events.yaml; a test keeps them equal.
+// The column set of each row type is its schemas/<table>.yaml; a test keeps
+// them equal.
 package lake
 
 import "time"
@@ -62,6 +64,22 @@ type Event struct {
 	S3Key               string    `parquet:"s3_key,optional"`
 	Bytes               *int64    `parquet:"bytes,optional"`
 	S3HostID            string    `parquet:"s3_host_id,optional"`
+	S3Operation         string    `parquet:"s3_operation,optional"`
+	HTTPStatus          *int64    `parquet:"http_status,optional"`
+	ObjectSize          *int64    `parquet:"object_size,optional"`
+	TotalTimeMs         *int64    `parquet:"total_time_ms,optional"`
+	TurnaroundTimeMs    *int64    `parquet:"turnaround_time_ms,optional"`
+	RequestURI          string    `parquet:"request_uri,optional"`
+	Referer             string    `parquet:"referer,optional"`
+	VersionID           string    `parquet:"version_id,optional"`
+	BucketOwner         string    `parquet:"bucket_owner,optional"`
+	SignatureVersion    string    `parquet:"signature_version,optional"`
+	AuthType            string    `parquet:"auth_type,optional"`
+	TLSVersion          string    `parquet:"tls_version,optional"`
+	CipherSuite         string    `parquet:"cipher_suite,optional"`
+	HostHeader          string    `parquet:"host_header,optional"`
+	AccessPointARN      string    `parquet:"access_point_arn,optional"`
+	ACLRequired         *bool     `parquet:"acl_required,optional"`
 	QueryID             string    `parquet:"query_id,optional"`
 	QueryText           string    `parquet:"query_text,optional"`
 	Workgroup           string    `parquet:"workgroup,optional"`
@@ -85,6 +103,17 @@ type Event struct {
 	SourceOffset        int64     `parquet:"source_offset"`
 }
 
+// Events is the events table: partitioned by day and Studio profile,
+// deduplicated on event_id.
+var Events = &Table[Event]{
+	Name:      EventsDir,
+	ID:        func(e *Event) string { return e.EventID },
+	Day:       (*Event).Day,
+	Partition: func(e *Event) string { return EventsPartition(e.Day(), e.StudioProfile) },
+	Less:      Less,
+	Size:      (*Event).size,
+}
+
 // Day is the dt partition value of the event.
 func (e *Event) Day() string { return e.EventTime.UTC().Format("2006-01-02") }
 
@@ -92,7 +121,7 @@ func (e *Event) Day() string { return e.EventTime.UTC().Format("2006-01-02") }
 func (e *Event) size() int {
 	return 512 + len(e.EventID) + len(e.PrincipalARN) + len(e.RoleARN) + len(e.UserAgent) +
 		len(e.RequestParameters) + len(e.ResponseElements) + len(e.AdditionalEventData) +
-		len(e.Raw) + len(e.S3Key) + len(e.QueryText) + len(e.ErrorMessage)
+		len(e.Raw) + len(e.S3Key) + len(e.QueryText) + len(e.ErrorMessage) + len(e.RequestURI) + len(e.Referer)
 }
 
 // Less orders events within a file: source_identity, event_time, event_id

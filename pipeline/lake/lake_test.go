@@ -17,10 +17,25 @@ import (
 	"github.com/auditlake/auditlake/schemas"
 )
 
-// TestEventMatchesSchema fails when the Parquet writer and schemas/events.yaml drift apart.
-func TestEventMatchesSchema(t *testing.T) {
-	tbl := schemas.MustLoad("events")
-	fields := parquet.SchemaOf(Event{}).Fields()
+// TestTablesMatchSchemas fails when a Parquet row type and its
+// schemas/<table>.yaml drift apart, or a schema has no row type.
+func TestTablesMatchSchemas(t *testing.T) {
+	rows := map[string]any{Events.Name: Event{}, AthenaQueries.Name: AthenaQuery{}}
+	for _, name := range schemas.Tables() {
+		row, ok := rows[name]
+		if !ok {
+			t.Errorf("schemas/%s.yaml has no row type in package lake", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { checkSchema(t, schemas.MustLoad(name), row) })
+	}
+	if len(rows) != len(schemas.Tables()) {
+		t.Errorf("%d row types, %d schemas", len(rows), len(schemas.Tables()))
+	}
+}
+
+func checkSchema(t *testing.T, tbl *schemas.Table, row any) {
+	fields := parquet.SchemaOf(row).Fields()
 	if len(fields) != len(tbl.Columns) {
 		t.Fatalf("writer has %d columns, schemas/events.yaml has %d", len(fields), len(tbl.Columns))
 	}
@@ -69,8 +84,14 @@ func TestEventMatchesSchema(t *testing.T) {
 			t.Errorf("%s: writer type %s, schema %s", c.Name, want, c.Type)
 		}
 	}
-	if got, want := strings.Join(tbl.Sort, ","), "source_identity,event_time,event_id"; got != want {
-		t.Errorf("schema sort = %s; Less orders by %s", got, want)
+}
+
+func TestSortOrdersMatchSchemas(t *testing.T) {
+	if got := strings.Join(schemas.MustLoad("events").Sort, ","); got != "source_identity,event_time,event_id" {
+		t.Errorf("events sort = %s; Events.Less orders by source_identity, event_time, event_id", got)
+	}
+	if got := strings.Join(schemas.MustLoad("athena_queries").Sort, ","); got != "submitted_at,query_id" {
+		t.Errorf("athena_queries sort = %s; AthenaQueries.Less orders by submitted_at, query_id", got)
 	}
 }
 
@@ -127,7 +148,7 @@ func TestWriterPartitionsSortsAndIsDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := NewWriter(st, NewIndex(st), "obj1", "/in/obj1.json")
+		w := NewWriter(st, Events, NewIndex(st), "obj1", "/in/obj1.json")
 		evs := []Event{event("c", 3, "bob", "bob"), event("a", 9, "alice", "alice"), event("b", 1, "alice", "alice"), event("n", 5, "", "")}
 		for i := range evs {
 			if ok, err := w.Add(ctx, &evs[i]); err != nil || !ok {
@@ -179,7 +200,7 @@ func TestWriterBudgetSplitsIntoSortedParts(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, _ := store.NewDir(dir)
-	w := NewWriter(st, nil, "big", "big.json")
+	w := NewWriter(st, Events, nil, "big", "big.json")
 	w.SetBudget(10 << 10) // about 16 events per part
 	for i := 0; i < 100; i++ {
 		e := event(fmt.Sprintf("e%03d", i), 59-i%60, "sid", "p")
@@ -218,24 +239,24 @@ func TestIndexDedupesAcrossObjectsAndRuns(t *testing.T) {
 	st, _ := store.NewDir(t.TempDir())
 	idx := NewIndex(st)
 	e := event("dup", 1, "", "")
-	w1 := NewWriter(st, idx, "first", "first")
+	w1 := NewWriter(st, Events, idx, "first", "first")
 	if ok, _ := w1.Add(ctx, &e); !ok {
 		t.Fatal("first write refused")
 	}
 	if _, err := w1.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w2 := NewWriter(st, idx, "second", "second")
+	w2 := NewWriter(st, Events, idx, "second", "second")
 	if ok, _ := w2.Add(ctx, &e); ok {
 		t.Error("second object wrote an event id the first already wrote")
 	}
 	// A later run loads the index from the lake.
-	w3 := NewWriter(st, NewIndex(st), "third", "third")
+	w3 := NewWriter(st, Events, NewIndex(st), "third", "third")
 	if ok, _ := w3.Add(ctx, &e); ok {
 		t.Error("a new run wrote an event id the lake already holds")
 	}
 	// Re-ingesting the object that owns the id writes it again (same file).
-	w4 := NewWriter(st, NewIndex(st), "first", "first")
+	w4 := NewWriter(st, Events, NewIndex(st), "first", "first")
 	if ok, _ := w4.Add(ctx, &e); !ok {
 		t.Error("re-ingesting the owning object refused its own event")
 	}

@@ -11,7 +11,7 @@ const (
 	EventsDir     = "events"
 	QuarantineDir = "_quarantine"
 	ManifestDir   = "_manifest"
-	IndexDir      = "_index/events"
+	IndexDir      = "_index"
 	NoProfile     = "_none"
 )
 

@@ -21,14 +21,15 @@ import (
 // Writer holds before it writes its largest partition out as a part file.
 const DefaultBudget = 48 << 20
 
-// Index remembers which event ids the lake already holds, per day, so that
-// an event delivered twice (CloudTrail does that, in different objects) is
-// written once. It loads a day's ids from _index/ the first time that day
-// is seen. It is safe for concurrent use.
+// Index remembers which row ids (event_id, query_id) the lake already
+// holds, per table and day, so that a record delivered twice (CloudTrail
+// does that, in different objects) is written once. It loads a day's ids
+// from _index/<table>/ the first time that day is seen. Ids are kept as
+// 64-bit hashes. It is safe for concurrent use.
 type Index struct {
 	st     store.Store
 	mu     sync.Mutex
-	days   map[string]map[uint64]int32 // day → id hash → owner object
+	days   map[string]map[uint64]int32 // table/dt=day → id hash → owner object
 	owners []string
 	ownerN map[string]int32
 }
@@ -50,16 +51,16 @@ func (x *Index) owner(objectID string) int32 {
 
 // claim records that objectID writes id on day. It reports false when
 // another object already wrote it.
-func (x *Index) claim(ctx context.Context, day string, h uint64, objectID string) (bool, error) {
+func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID string) (bool, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	ids, ok := x.days[day]
+	ids, ok := x.days[dayDir]
 	if !ok {
 		var err error
-		if ids, err = x.load(ctx, day); err != nil {
+		if ids, err = x.load(ctx, dayDir); err != nil {
 			return false, err
 		}
-		x.days[day] = ids
+		x.days[dayDir] = ids
 	}
 	me := x.owner(objectID)
 	if o, ok := ids[h]; ok {
@@ -69,9 +70,9 @@ func (x *Index) claim(ctx context.Context, day string, h uint64, objectID string
 	return true, nil
 }
 
-func (x *Index) load(ctx context.Context, day string) (map[uint64]int32, error) {
+func (x *Index) load(ctx context.Context, dayDir string) (map[uint64]int32, error) {
 	ids := map[uint64]int32{}
-	prefix := IndexDir + "/dt=" + day + "/"
+	prefix := dayDir + "/"
 	err := x.st.List(ctx, prefix, func(o store.Object) error {
 		if !strings.HasSuffix(o.Key, ".ids") {
 			return nil
@@ -94,17 +95,22 @@ func (x *Index) load(ctx context.Context, day string) (map[uint64]int32, error) 
 	return ids, err
 }
 
-// Writer writes the events of one input object into the lake: sorted,
-// zstd-compressed Parquet files per (day, profile) partition, named after
-// the object so that writing the same object again gives the same files.
-type Writer struct {
+// indexDir is the index folder of one table and day.
+func indexDir(table, day string) string { return IndexDir + "/" + table + "/dt=" + day }
+
+// Writer writes the rows of one input object into one table of the lake:
+// sorted, zstd-compressed Parquet files per partition, named after the
+// object so that writing the same object again gives the same files. It
+// also keeps the object's quarantine.
+type Writer[R any] struct {
 	st       store.Store
+	t        *Table[R]
 	idx      *Index
 	objectID string
 	source   string
 	budget   int
 
-	parts map[string]*part
+	parts map[string]*part[R]
 	size  int
 	seen  map[uint64]struct{}
 	ids   map[string][]uint64
@@ -114,46 +120,46 @@ type Writer struct {
 	qBytes     int
 }
 
-type part struct {
-	rows []Event
+type part[R any] struct {
+	rows []R
 	size int
 	next int
 }
 
 // NewWriter starts writing the object with the given id (ObjectID) and
-// location. idx may be nil to skip lake-wide dedupe.
-func NewWriter(st store.Store, idx *Index, objectID, location string) *Writer {
-	return &Writer{st: st, idx: idx, objectID: objectID, source: location, budget: DefaultBudget,
-		parts: map[string]*part{}, seen: map[uint64]struct{}{}, ids: map[string][]uint64{}}
+// location into table t. idx may be nil to skip lake-wide dedupe.
+func NewWriter[R any](st store.Store, t *Table[R], idx *Index, objectID, location string) *Writer[R] {
+	return &Writer[R]{st: st, t: t, idx: idx, objectID: objectID, source: location, budget: DefaultBudget,
+		parts: map[string]*part[R]{}, seen: map[uint64]struct{}{}, ids: map[string][]uint64{}}
 }
 
 // SetBudget changes the buffered-bytes budget (for tests and benchmarks).
-func (w *Writer) SetBudget(n int) { w.budget = n }
+func (w *Writer[R]) SetBudget(n int) { w.budget = n }
 
-// Add buffers one event. It returns false, and keeps nothing, when the
-// event id was already written (by this object or by another).
-func (w *Writer) Add(ctx context.Context, ev *Event) (bool, error) {
-	h := xxhash.Sum64String(ev.EventID)
+// Add buffers one row. It returns false, and keeps nothing, when the row's
+// id was already written (by this object or by another).
+func (w *Writer[R]) Add(ctx context.Context, row *R) (bool, error) {
+	h := xxhash.Sum64String(w.t.ID(row))
 	if _, dup := w.seen[h]; dup {
 		return false, nil
 	}
-	day := ev.Day()
+	day := w.t.Day(row)
 	if w.idx != nil {
-		ok, err := w.idx.claim(ctx, day, h, w.objectID)
+		ok, err := w.idx.claim(ctx, indexDir(w.t.Name, day), h, w.objectID)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	w.seen[h] = struct{}{}
 	w.ids[day] = append(w.ids[day], h)
-	key := EventsPartition(day, ev.StudioProfile)
+	key := w.t.Partition(row)
 	p := w.parts[key]
 	if p == nil {
-		p = &part{}
+		p = &part[R]{}
 		w.parts[key] = p
 	}
-	p.rows = append(p.rows, *ev)
-	s := ev.size()
+	p.rows = append(p.rows, *row)
+	s := w.t.Size(row)
 	p.size += s
 	w.size += s
 	if w.size > w.budget {
@@ -162,7 +168,7 @@ func (w *Writer) Add(ctx context.Context, ev *Event) (bool, error) {
 	return true, nil
 }
 
-func (w *Writer) flushLargest(ctx context.Context) error {
+func (w *Writer[R]) flushLargest(ctx context.Context) error {
 	var bestKey string
 	best := -1
 	for k, p := range w.parts {
@@ -173,12 +179,12 @@ func (w *Writer) flushLargest(ctx context.Context) error {
 	return w.flush(ctx, bestKey)
 }
 
-func (w *Writer) flush(ctx context.Context, key string) error {
+func (w *Writer[R]) flush(ctx context.Context, key string) error {
 	p := w.parts[key]
 	if len(p.rows) == 0 {
 		return nil
 	}
-	b, err := EncodeEvents(p.rows)
+	b, err := Encode(w.t, p.rows)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", key, err)
 	}
@@ -212,7 +218,7 @@ const (
 
 // Quarantine keeps a record that could not be normalized, with the reason
 // and its offset in the object. The record text is kept up to a limit.
-func (w *Writer) Quarantine(offset int64, reason string, record []byte) {
+func (w *Writer[R]) Quarantine(offset int64, reason string, record []byte) {
 	e := QuarantineEntry{Object: w.source, Offset: offset, Reason: reason}
 	keep := len(record)
 	if keep > quarantineRecordMax {
@@ -229,7 +235,7 @@ func (w *Writer) Quarantine(offset int64, reason string, record []byte) {
 
 // Close writes every buffered partition, the quarantine file and the index
 // of written ids, and returns the files written.
-func (w *Writer) Close(ctx context.Context) ([]string, error) {
+func (w *Writer[R]) Close(ctx context.Context) ([]string, error) {
 	keys := make([]string, 0, len(w.parts))
 	for k := range w.parts {
 		keys = append(keys, k)
@@ -266,7 +272,7 @@ func (w *Writer) Close(ctx context.Context) ([]string, error) {
 		for i, h := range ids {
 			binary.LittleEndian.PutUint64(b[8*i:], h)
 		}
-		if err := w.st.Put(ctx, IndexDir+"/dt="+d+"/"+w.objectID+".ids", b); err != nil {
+		if err := w.st.Put(ctx, indexDir(w.t.Name, d)+"/"+w.objectID+".ids", b); err != nil {
 			return nil, err
 		}
 	}
@@ -274,4 +280,4 @@ func (w *Writer) Close(ctx context.Context) ([]string, error) {
 }
 
 // Quarantined is the number of records quarantined so far.
-func (w *Writer) Quarantined() int { return len(w.quarantine) }
+func (w *Writer[R]) Quarantined() int { return len(w.quarantine) }
