@@ -236,51 +236,80 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 	if err != nil {
 		return err
 	}
-	m := &lake.Manifest{Object: loc, ObjectID: id, Size: o.Size, ContentTag: tag,
-		Skipped: map[string]int64{}, Hours: map[string]int64{}}
-	w := lake.NewWriter(in.lake, lake.Events, in.idx, id, loc)
-
-	switch {
-	case route == cloudtrail.RouteDigest || detect(body) == lake.FormatCloudTrailDigest:
+	m := newManifest(loc, id, o.Size, tag)
+	if route == cloudtrail.RouteDigest {
 		m.Format = lake.FormatCloudTrailDigest
-		d, err := cloudtrail.ParseDigest(body)
-		if err != nil {
-			m.Read = 1
-			w.Quarantine(0, err.Error(), nil)
-		} else {
+	} else {
+		m.Format = detect(body)
+	}
+	var files []string
+	switch m.Format {
+	case lake.FormatCloudTrailDigest:
+		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
+			d, err := cloudtrail.ParseDigest(body)
+			if err != nil {
+				m.Read = 1
+				w.Quarantine(0, err.Error(), nil)
+				return nil
+			}
 			m.Digest = d
 			in.sum.Digests++
-		}
+			return nil
+		})
+	case lake.FormatCloudTrail:
+		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
+			return in.cloudTrail(ctx, body, w, m)
+		})
 	default:
-		m.Format = detect(body)
-		switch m.Format {
-		case lake.FormatCloudTrail:
-			if err := in.cloudTrail(ctx, body, w, m); err != nil {
-				return err
-			}
-		default:
+		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
 			head, _ := body.Peek(64)
 			m.Read = 1
-			w.Quarantine(0, "unrecognized format: not CloudTrail JSON", head)
-		}
+			w.Quarantine(0, "unrecognized format: "+formatsKnown, head)
+			return nil
+		})
 	}
-	m.Quarantined = int64(w.Quarantined())
-	files, err := w.Close(ctx)
 	if err != nil {
 		return err
 	}
+	return in.finish(ctx, m, files)
+}
+
+func newManifest(loc, id string, size int64, tag string) *lake.Manifest {
+	return &lake.Manifest{Object: loc, ObjectID: id, Size: size, ContentTag: tag,
+		Skipped: map[string]int64{}, Hours: map[string]int64{}}
+}
+
+// write runs fill with a writer for table t and closes it, recording the
+// quarantine count in m. It returns the files written.
+func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.Manifest, fill func(*lake.Writer[R]) error) ([]string, error) {
+	w := lake.NewWriter(in.lake, t, in.idx, m.ObjectID, m.Object)
+	if err := fill(w); err != nil {
+		return nil, err
+	}
+	m.Quarantined = int64(w.Quarantined())
+	return w.Close(ctx)
+}
+
+// finish writes the manifest of an ingested object and adds it to the summary.
+func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string) error {
 	m.Files = files
 	if len(m.Skipped) == 0 {
 		m.Skipped = nil
+	}
+	if len(m.Hours) == 0 {
+		m.Hours = nil
 	}
 	if err := lake.WriteManifest(ctx, in.lake, m); err != nil {
 		return err
 	}
 	in.sum.ObjectsIngested++
 	in.sum.add(m)
-	in.log.Info("ingested", "object", loc, "format", m.Format, "read", m.Read, "written", m.Written, "quarantined", m.Quarantined)
+	in.log.Info("ingested", "object", m.Object, "format", m.Format, "read", m.Read, "written", m.Written, "quarantined", m.Quarantined)
 	return nil
 }
+
+// formatsKnown names the formats detect recognises, for error messages.
+const formatsKnown = "not CloudTrail JSON"
 
 // cloudTrail streams the records of one CloudTrail object into w.
 func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
@@ -313,21 +342,35 @@ func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writ
 			m.Skipped[SkipInsightRecord]++
 			continue
 		}
-		if !in.opt.Since.IsZero() && ev.EventTime.Before(in.opt.Since) || !in.opt.Until.IsZero() && !ev.EventTime.Before(in.opt.Until) {
-			m.Skipped[SkipOutsideWindow]++
-			continue
-		}
-		ok, err := w.Add(ctx, &ev)
-		if err != nil {
+		if err := in.addEvent(ctx, w, &ev, m); err != nil {
 			return err
 		}
-		if !ok {
-			m.Skipped[SkipDuplicate]++
-			continue
-		}
-		m.Written++
-		m.Hours[ev.EventTime.Format("2006-01-02T15")]++
 	}
+}
+
+// addEvent writes one normalized event unless it falls outside the time
+// window or is a duplicate, and counts what happened to it in m.
+func (in *ingester) addEvent(ctx context.Context, w *lake.Writer[lake.Event], ev *lake.Event, m *lake.Manifest) error {
+	if in.outside(ev.EventTime) {
+		m.Skipped[SkipOutsideWindow]++
+		return nil
+	}
+	ok, err := w.Add(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		m.Skipped[SkipDuplicate]++
+		return nil
+	}
+	m.Written++
+	m.Hours[ev.EventTime.Format("2006-01-02T15")]++
+	return nil
+}
+
+// outside reports whether t is outside the run's --since/--until window.
+func (in *ingester) outside(t time.Time) bool {
+	return !in.opt.Since.IsZero() && t.Before(in.opt.Since) || !in.opt.Until.IsZero() && !t.Before(in.opt.Until)
 }
 
 // contentTag identifies an object's content: its ETag, or for local files
