@@ -232,7 +232,8 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 		return err
 	}
 	defer rc.Close()
-	body, err := decompress(rc)
+	src := &trackingReader{r: rc}
+	body, err := decompress(src)
 	if err != nil {
 		return err
 	}
@@ -247,6 +248,9 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 	case lake.FormatCloudTrailDigest:
 		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
 			d, err := cloudtrail.ParseDigest(body)
+			if err := src.failed(); err != nil {
+				return err
+			}
 			if err != nil {
 				m.Read = 1
 				w.Quarantine(0, err.Error(), nil)
@@ -258,14 +262,17 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 		})
 	case lake.FormatCloudTrail:
 		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-			return in.cloudTrail(ctx, body, w, m)
+			if err := in.cloudTrail(ctx, body, w, m); err != nil {
+				return err
+			}
+			return src.failed()
 		})
 	default:
 		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
 			head, _ := body.Peek(64)
 			m.Read = 1
 			w.Quarantine(0, "unrecognized format: "+formatsKnown, head)
-			return nil
+			return src.failed()
 		})
 	}
 	if err != nil {
@@ -305,6 +312,30 @@ func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string
 	in.sum.ObjectsIngested++
 	in.sum.add(m)
 	in.log.Info("ingested", "object", m.Object, "format", m.Format, "read", m.Read, "written", m.Written, "quarantined", m.Quarantined)
+	return nil
+}
+
+// trackingReader remembers the first error of the underlying object reader,
+// so that a failed read (a dropped connection, a disk error) fails the object
+// without a manifest, and the next run retries it, instead of the bytes
+// that could not be read being taken for bad content.
+type trackingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackingReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+func (t *trackingReader) failed() error {
+	if t.err != nil {
+		return fmt.Errorf("read: %w", t.err)
+	}
 	return nil
 }
 

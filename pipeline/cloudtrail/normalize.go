@@ -38,7 +38,7 @@ var (
 	ErrNotObject = errors.New("record is not a JSON object")
 	ErrNoTime    = errors.New("record has no eventTime")
 	ErrBadTime   = errors.New("record has an unreadable eventTime")
-	ErrNotEvent  = errors.New("object is not a CloudTrail record (no eventName or eventSource)")
+	ErrNotEvent  = errors.New("object is not a CloudTrail record (no eventName)")
 )
 
 // Normalizer turns raw records into events. It is not safe for concurrent
@@ -62,8 +62,12 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 		return 0, ErrNotObject
 	}
 	// LookupEvents wraps the record in a string: {"EventId":…,"CloudTrailEvent":"{…}"}.
+	// The record is the inner one; the wrapper's EventId backs up a missing eventID.
+	raw, outerID := rec.Raw, ""
 	if s := v.Get("CloudTrailEvent"); s != nil && s.Type() == fastjson.TypeString && v.Get("eventTime") == nil {
-		v, err = n.inner.ParseBytes(s.GetStringBytes())
+		outerID = str(v.Get("EventId"))
+		raw = s.GetStringBytes()
+		v, err = n.inner.ParseBytes(raw)
 		if err != nil {
 			return 0, ErrNotJSON
 		}
@@ -79,7 +83,7 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	ev.EventSource = str(getCI(v, "eventSource"))
 	ev.EventName = str(getCI(v, "eventName"))
-	if ev.EventSource == "" && ev.EventName == "" {
+	if ev.EventName == "" {
 		return 0, ErrNotEvent
 	}
 	ts := str(getCI(v, "eventTime"))
@@ -96,9 +100,12 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	ev.EventTime = t
 
-	redacted := redact(v, rec.Raw)
+	redacted := redact(v, raw)
 
 	ev.EventID = str(getCI(v, "eventID"))
+	if ev.EventID == "" {
+		ev.EventID = outerID
+	}
 	ev.Category = str(getCI(v, "eventCategory"))
 	ev.NetworkView = ev.Category == "NetworkActivity" || strings.HasPrefix(ev.EventType, "AwsVpceEvent")
 	ev.ReadOnly = boolPtr(getCI(v, "readOnly"))
@@ -164,7 +171,7 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	if redacted {
 		ev.Raw = string(appendJSON(nil, v))
 	} else {
-		ev.Raw = string(rec.Raw)
+		ev.Raw = string(raw)
 	}
 	if ev.EventID == "" {
 		sum := sha256.Sum256([]byte(ev.Raw))
@@ -256,7 +263,9 @@ func roleFromSessionARN(arn string) string {
 // any other error, success otherwise.
 func outcome(code, eventName string, resp *fastjson.Value) string {
 	if code == "" {
-		if eventName == "ConsoleLogin" && str(get(resp, "ConsoleLogin")) == "Failure" {
+		// Sign-in events report failure in the response: {"ConsoleLogin":"Failure"},
+		// {"ExternalIdPDirectoryLogin":"Failure"}, …
+		if eventName != "" && str(get(resp, eventName)) == "Failure" {
 			return lake.OutcomeDenied
 		}
 		return lake.OutcomeSuccess

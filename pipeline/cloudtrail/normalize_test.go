@@ -68,3 +68,29 @@ func TestGolden(t *testing.T) {
 		t.Errorf("only %d golden inputs found", n)
 	}
 }
+
+func TestNormalizeLookupAndSignInFailures(t *testing.T) {
+	inner := `{"eventVersion":"1.11","eventTime":"2026-07-01T09:00:00Z","eventSource":"sagemaker.amazonaws.com","eventName":"CreateApp","awsRegion":"us-east-1","requestParameters":{"domainId":"d-example","spaceName":"frank"}}`
+	outer, _ := json.Marshal(map[string]string{"EventId": "e1", "EventName": "CreateApp", "CloudTrailEvent": inner})
+	var n Normalizer
+	var ev lake.Event
+	if _, err := n.Normalize(Record{Raw: outer}, "lookup", &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Raw != inner || ev.EventID != "e1" || ev.ResourceName != "frank" {
+		t.Errorf("LookupEvents record: Raw %q, EventID %q, ResourceName %q; want the inner record, the wrapper's id, frank", ev.Raw, ev.EventID, ev.ResourceName)
+	}
+	for name, want := range map[string]string{"ConsoleLogin": lake.OutcomeDenied, "PasswordUpdated": lake.OutcomeDenied, "CheckMfa": lake.OutcomeSuccess} {
+		resp := `"Success"`
+		if want == lake.OutcomeDenied {
+			resp = `"Failure"`
+		}
+		rec := `{"eventTime":"2026-07-01T09:00:00Z","eventSource":"signin.amazonaws.com","eventName":"` + name + `","responseElements":{"` + name + `":` + resp + `}}`
+		if _, err := n.Normalize(Record{Raw: []byte(rec)}, "x", &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Outcome != want {
+			t.Errorf("%s with %s: outcome %s, want %s", name, resp, ev.Outcome, want)
+		}
+	}
+}

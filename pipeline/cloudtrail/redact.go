@@ -16,12 +16,15 @@ const Redacted = "***REDACTED***"
 var secretHints = [][]byte{
 	[]byte("essionToken"), []byte("assword"), []byte("ecretAccessKey"), []byte("ecretKey"), []byte("uthorizedUrl"),
 	[]byte("resignedUrl"), []byte("X-Amz-Signature"), []byte("X-Amz-Security-Token"), []byte("Signature="),
+	[]byte("ASSWORD"), []byte("ccessToken"), []byte("efreshToken"), []byte("dToken"), []byte("lientSecret"),
+	[]byte("eyMaterial"), []byte("rivateKey"),
 }
 
 // secretKeys are member names (lower case) whose values are credentials.
 var secretKeys = map[string]bool{
 	"sessiontoken": true, "password": true, "secretaccesskey": true, "secretkey": true,
-	"masteruserpassword": true, "adminpassword": true,
+	"masteruserpassword": true, "adminpassword": true, "accesstoken": true, "refreshtoken": true,
+	"idtoken": true, "clientsecret": true, "keymaterial": true, "privatekey": true,
 }
 
 // urlKeys are members holding URLs that carry a credential in the query.
@@ -52,8 +55,8 @@ func redactValue(v *fastjson.Value) bool {
 		o.Visit(func(k []byte, x *fastjson.Value) {
 			key := strings.ToLower(string(k))
 			switch {
-			case secretKeys[key] && x.Type() == fastjson.TypeString:
-				if string(x.GetStringBytes()) != Redacted {
+			case secretKeys[key] && x.Type() != fastjson.TypeNull:
+				if x.Type() != fastjson.TypeString || string(x.GetStringBytes()) != Redacted {
 					*x = *quoted(Redacted) // in place: o.Set would miss a duplicate key
 					changed = true
 				}
@@ -78,7 +81,7 @@ func redactValue(v *fastjson.Value) bool {
 	case fastjson.TypeString:
 		// presigned URLs can appear in any string (e.g. a Request-URI)
 		s := string(v.GetStringBytes())
-		if strings.Contains(s, "X-Amz-Signature=") || strings.Contains(s, "X-Amz-Security-Token=") {
+		if strings.Contains(s, "X-Amz-Signature=") || strings.Contains(s, "X-Amz-Security-Token=") || strings.Contains(s, "Signature=") {
 			if r, ok := redactURL(s, false); ok {
 				*v = *quoted(r)
 				changed = true
@@ -99,16 +102,22 @@ func redactURL(s string, all bool) (string, bool) {
 	pairs := strings.Split(s[i+1:], "&")
 	changed := false
 	for n, p := range pairs {
-		k, _, _ := strings.Cut(p, "=")
-		lk := strings.ToLower(k)
-		if uk, err := url.QueryUnescape(k); err == nil {
-			lk = strings.ToLower(uk)
+		// Free text can hold the URL after another '?' ("Why? https://h/k?X-Amz-…")
+		// or after another URL's query, so each '?' also starts a parameter.
+		segs := strings.Split(p, "?")
+		for m, seg := range segs {
+			k, _, _ := strings.Cut(seg, "=")
+			lk := strings.ToLower(k)
+			if uk, err := url.QueryUnescape(k); err == nil {
+				lk = strings.ToLower(uk)
+			}
+			if all || lk == "x-amz-signature" || lk == "x-amz-security-token" || lk == "x-amz-credential" ||
+				lk == "signature" || lk == "token" || lk == "authtoken" {
+				segs[m] = k + "=" + Redacted
+				changed = true
+			}
 		}
-		if all || lk == "x-amz-signature" || lk == "x-amz-security-token" || lk == "x-amz-credential" ||
-			lk == "signature" || lk == "token" || lk == "authtoken" {
-			pairs[n] = k + "=" + Redacted
-			changed = true
-		}
+		pairs[n] = strings.Join(segs, "?")
 	}
 	if !changed {
 		return s, false
