@@ -26,9 +26,11 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/cloudtrail"
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/s3access"
 	"github.com/auditlake/auditlake/pipeline/store"
 )
 
@@ -79,6 +81,26 @@ func (s *Summary) Reconciles() bool {
 	return n == s.Read
 }
 
+// Merge adds the counts of another run (nil is ignored).
+func (s *Summary) Merge(o *Summary) {
+	if o == nil {
+		return
+	}
+	s.Objects += o.Objects
+	s.ObjectsIngested += o.ObjectsIngested
+	s.Digests += o.Digests
+	for k, v := range o.ObjectsSkipped {
+		s.ObjectsSkipped[k] += v
+	}
+	s.Read += o.Read
+	s.Written += o.Written
+	s.Quarantined += o.Quarantined
+	for k, v := range o.Skipped {
+		s.Skipped[k] += v
+	}
+	s.Files += o.Files
+}
+
 func (s *Summary) add(m *lake.Manifest) {
 	s.Read += m.Read
 	s.Written += m.Written
@@ -97,6 +119,20 @@ func Ingest(ctx context.Context, opt Options) (*Summary, error) {
 	if len(opt.Inputs) == 0 {
 		return nil, errors.New("no input: give at least one file, folder or s3://bucket/prefix")
 	}
+	in, err := newIngester(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, input := range opt.Inputs {
+		if err := in.input(ctx, input); err != nil {
+			return in.sum, err
+		}
+	}
+	return in.sum, in.done(ctx)
+}
+
+// newIngester opens the lake and loads the dedupe index and profile map.
+func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	if opt.Lake == "" {
 		return nil, errors.New("no lake: give --lake DIR or --lake s3://bucket/prefix")
 	}
@@ -112,18 +148,17 @@ func Ingest(ctx context.Context, opt Options) (*Summary, error) {
 	if err := in.loadProfiles(ctx); err != nil {
 		return nil, err
 	}
-	before, _ := in.profiles.MarshalJSON()
-	for _, input := range opt.Inputs {
-		if err := in.input(ctx, input); err != nil {
-			return in.sum, err
-		}
+	in.profilesBefore, _ = in.profiles.MarshalJSON()
+	return in, nil
+}
+
+// done saves what the run learned about Studio profiles.
+func (in *ingester) done(ctx context.Context) error {
+	after, _ := in.profiles.MarshalJSON()
+	if bytes.Equal(in.profilesBefore, after) {
+		return nil
 	}
-	if after, _ := in.profiles.MarshalJSON(); !bytes.Equal(before, after) {
-		if err := lk.Put(ctx, ProfilesKey, append(after, '\n')); err != nil {
-			return in.sum, err
-		}
-	}
-	return in.sum, nil
+	return in.lake.Put(ctx, ProfilesKey, append(after, '\n'))
 }
 
 // OpenLake opens (creating when local) the lake root.
@@ -146,6 +181,8 @@ type ingester struct {
 	sum      *Summary
 	profiles *identity.Profiles
 	norm     cloudtrail.Normalizer
+
+	profilesBefore []byte
 }
 
 func (in *ingester) loadProfiles(ctx context.Context) error {
@@ -186,6 +223,11 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 	}); err != nil {
 		return fmt.Errorf("list %s: %w", loc, err)
 	}
+	// Trail files first: their SageMaker events teach the role → profile
+	// map that access-log lines (which carry no sourceIdentity) depend on.
+	sort.SliceStable(objs, func(i, j int) bool {
+		return cloudtrail.RouteKey(objs[i].Key) != cloudtrail.RouteUnknown && cloudtrail.RouteKey(objs[j].Key) == cloudtrail.RouteUnknown
+	})
 	for _, o := range objs {
 		in.sum.Objects++
 		if lakeRoot != "" && strings.HasPrefix(st.Location(o.Key), lakeRoot) {
@@ -267,6 +309,20 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 			}
 			return src.failed()
 		})
+	case lake.FormatAthena:
+		files, err = write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
+			if err := in.athenaFile(ctx, body, w, m); err != nil {
+				return err
+			}
+			return src.failed()
+		})
+	case lake.FormatS3AccessLog:
+		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
+			if err := in.accessLog(ctx, body, w, m); err != nil {
+				return err
+			}
+			return src.failed()
+		})
 	default:
 		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
 			head, _ := body.Peek(64)
@@ -300,6 +356,11 @@ func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.M
 // finish writes the manifest of an ingested object and adds it to the summary.
 func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string) error {
 	m.Files = files
+	for k, v := range m.Skipped {
+		if v == 0 {
+			delete(m.Skipped, k)
+		}
+	}
 	if len(m.Skipped) == 0 {
 		m.Skipped = nil
 	}
@@ -340,7 +401,7 @@ func (t *trackingReader) failed() error {
 }
 
 // formatsKnown names the formats detect recognises, for error messages.
-const formatsKnown = "not CloudTrail JSON"
+const formatsKnown = "not CloudTrail JSON, Athena query executions or an S3 server access log"
 
 // cloudTrail streams the records of one CloudTrail object into w.
 func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
@@ -404,6 +465,37 @@ func (in *ingester) outside(t time.Time) bool {
 	return !in.opt.Since.IsZero() && t.Before(in.opt.Since) || !in.opt.Until.IsZero() && !t.Before(in.opt.Until)
 }
 
+// accessLog streams the lines of one S3 server access log object into w.
+func (in *ingester) accessLog(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
+	rd := s3access.NewReader(body)
+	var ev lake.Event
+	for {
+		line, off, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		m.Read++
+		var le *s3access.LineError
+		switch {
+		case errors.As(err, &le):
+			w.Quarantine(le.Offset, le.Reason, nil)
+			continue
+		case err != nil:
+			w.Quarantine(off, "unreadable from here to the end of the object: "+err.Error(), nil)
+			return nil
+		}
+		if err := s3access.Normalize(line, m.Object, off, &ev); err != nil {
+			w.Quarantine(off, err.Error(), line)
+			continue
+		}
+		// Access logs carry no sourceIdentity: the profile comes from the role.
+		ev.StudioProfile, ev.ProfileSource = in.profiles.Resolve("", ev.RoleARN)
+		if err := in.addEvent(ctx, w, &ev, m); err != nil {
+			return err
+		}
+	}
+}
+
 // contentTag identifies an object's content: its ETag, or for local files
 // a SHA-256 of the bytes.
 func contentTag(ctx context.Context, st store.Store, o store.Object) (string, error) {
@@ -442,11 +534,16 @@ func detect(r *bufio.Reader) string {
 	head, _ := r.Peek(512)
 	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	if len(head) > 0 && (head[0] == '{' || head[0] == '[') {
+	switch {
+	case athena.Detect(head):
+		return lake.FormatAthena
+	case len(head) > 0 && (head[0] == '{' || head[0] == '['):
 		if bytes.Contains(head, []byte(`"digestStartTime"`)) && !bytes.Contains(head, []byte(`"Records"`)) {
 			return lake.FormatCloudTrailDigest
 		}
 		return lake.FormatCloudTrail
+	case s3access.Detect(head):
+		return lake.FormatS3AccessLog
 	}
 	return lake.FormatUnknown
 }

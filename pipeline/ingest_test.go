@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/auditlake/auditlake/pipeline/internal/s3test"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
 
 const scenario = "../testdata/scenario"
@@ -62,11 +62,14 @@ func ingest(t *testing.T, opt Options) *Summary {
 func TestIngestScenario(t *testing.T) {
 	lakeDir := t.TempDir()
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
-	want := Summary{Objects: 8, ObjectsIngested: 7, Digests: 1, Read: 38, Written: 37, Quarantined: 0,
-		ObjectsSkipped: map[string]int{SkipInsightObject: 1}, Skipped: map[string]int64{SkipDuplicate: 1}}
+	// 6 trail files (38 records, one delivered twice), a digest, an Insights
+	// file, 2 access-log objects (10 lines, one duplicated across them) and
+	// one Athena CLI file (3 executions).
+	want := Summary{Objects: 11, ObjectsIngested: 10, Digests: 1, Read: 51, Written: 49, Quarantined: 0,
+		ObjectsSkipped: map[string]int{SkipInsightObject: 1}, Skipped: map[string]int64{SkipDuplicate: 2}}
 	if sum.Objects != want.Objects || sum.ObjectsIngested != want.ObjectsIngested || sum.Digests != want.Digests ||
 		sum.Read != want.Read || sum.Written != want.Written || sum.Quarantined != want.Quarantined ||
-		sum.ObjectsSkipped[SkipInsightObject] != 1 || sum.Skipped[SkipDuplicate] != 1 {
+		sum.ObjectsSkipped[SkipInsightObject] != 1 || sum.Skipped[SkipDuplicate] != 2 || len(sum.Skipped) != 1 {
 		t.Errorf("summary = %+v\nwant      %+v", sum, want)
 	}
 
@@ -105,12 +108,31 @@ func TestIngestScenario(t *testing.T) {
 		}
 		events = append(events, rows...)
 	}
-	if len(events) != 37 {
-		t.Fatalf("lake holds %d events, want 37", len(events))
+	if len(events) != 46 {
+		t.Fatalf("lake holds %d events, want 46 (37 CloudTrail, 9 access-log lines)", len(events))
+	}
+	bySource := map[string]int{}
+	for _, e := range events {
+		bySource[e.LogSource]++
+		if e.LogSource == lake.SourceS3AccessLog && e.RoleARN == "arn:aws:iam::111122223333:role/SageMakerStudioExecutionRole_data-scientist-full" && e.StudioProfile != "data-scientist-full" {
+			t.Errorf("access-log line by the full profile's role resolved to profile %q", e.StudioProfile)
+		}
+	}
+	if bySource[lake.SourceCloudTrail] != 37 || bySource[lake.SourceS3AccessLog] != 9 {
+		t.Errorf("events by source = %v", bySource)
+	}
+	queries, _ := filepath.Glob(filepath.Join(lakeDir, "athena_queries", "dt=2026-07-01", "*.parquet"))
+	if len(queries) != 1 {
+		t.Fatalf("athena_queries files = %v", queries)
+	}
+	qb, _ := os.ReadFile(queries[0])
+	qs, err := lake.Read[lake.AthenaQuery](qb)
+	if err != nil || len(qs) != 3 || qs[2].State != lake.QueryFailed || qs[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" {
+		t.Errorf("athena_queries = %+v, %v", qs, err)
 	}
 	for _, e := range events {
-		for _, secret := range []string{"Tz9!secret-emr-session-pass", "IQoJb3JpZ2luX2VjEXAMPLE", "wJalrXUtnFEMI", "c2VjcmV0LXN0dWRpby10b2tlbi1mb3ItYWxpY2U"} {
-			if strings.Contains(e.Raw+e.RequestParameters+e.ResponseElements, secret) {
+		for _, secret := range []string{"Tz9!secret-emr-session-pass", "IQoJb3JpZ2luX2VjEXAMPLE", "wJalrXUtnFEMI", "c2VjcmV0LXN0dWRpby10b2tlbi1mb3ItYWxpY2U", "IQoJb3JpZ2luX2VjEPRESIGNED", "3f2a9c0d5e7b1a4c6d8e0f2a4b6c8d0e"} {
+			if strings.Contains(e.Raw+e.RequestParameters+e.ResponseElements+e.RequestURI, secret) {
 				t.Errorf("event %s %s stores a credential (%s)", e.EventName, e.EventID, secret)
 			}
 		}
@@ -119,7 +141,7 @@ func TestIngestScenario(t *testing.T) {
 	// A second run changes no file.
 	before := snapshot(t, lakeDir)
 	again := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
-	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 7 {
+	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 10 {
 		t.Errorf("second run = %+v, want every object already ingested", again)
 	}
 	after := snapshot(t, lakeDir)
@@ -141,8 +163,8 @@ func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
-	if sum.Written != 37 || sum.Skipped[SkipDuplicate] != 1 {
-		t.Errorf("re-ingest wrote %d events (%v), want 37 and the one duplicate skipped", sum.Written, sum.Skipped)
+	if sum.Written != 49 || sum.Skipped[SkipDuplicate] != 2 {
+		t.Errorf("re-ingest wrote %d rows (%v), want 49 and the two duplicates skipped", sum.Written, sum.Skipped)
 	}
 	after := snapshot(t, lakeDir)
 	for k, v := range after {
@@ -204,8 +226,8 @@ func TestIngestWindow(t *testing.T) {
 	since := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
 	until := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: t.TempDir(), Since: since, Until: until})
-	if sum.Written != 12 || sum.Skipped[SkipOutsideWindow] != 26 {
-		t.Errorf("window 10:00–12:00 wrote %d, skipped %v; want 12 written, 26 outside (38 read)", sum.Written, sum.Skipped)
+	if sum.Written != 13 || sum.Skipped[SkipOutsideWindow] != 38 {
+		t.Errorf("window 10:00–12:00 wrote %d, skipped %v; want 13 written (12 CloudTrail, 1 access log), 38 outside", sum.Written, sum.Skipped)
 	}
 }
 

@@ -1,7 +1,14 @@
-// Command ingest reads CloudTrail logs from local files, folders or S3 and
-// writes them into an auditlake lake (a local folder or s3://bucket/prefix).
+// Command ingest writes AWS audit logs into an auditlake lake (a local
+// folder or s3://bucket/prefix):
 //
-//	ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles F] [--json]
+//	ingest PATH|s3://bucket/prefix ... [--lake L] [--since T] [--until T] [--profiles F] [--json] [-v]
+//	ingest lookup --region R [--region R2] --since T [--until T] [--lake L] [--json]
+//	ingest athena --workgroup W ... --since T [--region R] [--lake L] [--json]
+//	ingest athena --file out.json ... [--lake L] [--json]
+//
+// Files and prefixes may mix CloudTrail logs, S3 server access logs and
+// the AWS CLI's Athena query-execution JSON; each object is recognised by
+// its key and content.
 package main
 
 import (
@@ -14,12 +21,21 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/athena"
 )
 
-const usage = "usage: ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles FILE] [--json] [-v]"
+const (
+	usage       = "usage: ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles FILE] [--json] [-v] (also: ingest lookup …, ingest athena …; -h for each)"
+	usageLookup = "usage: ingest lookup --region R [--region R2 …] --since T [--until T] [--lake DIR|s3://bucket/prefix] [--profiles FILE] [--json] [-v]"
+	usageAthena = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -27,58 +43,84 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	lakeLoc := fs.String("lake", "lake", "lake location: a folder or s3://bucket/prefix")
-	since := fs.String("since", "", "skip events before this time (RFC 3339, YYYY-MM-DD, or a duration such as 24h or 7d)")
-	until := fs.String("until", "", "skip events at or after this time")
-	profiles := fs.String("profiles", "", "JSON file mapping execution roles to Studio profiles")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	verbose := fs.Bool("v", false, "log each object")
+// list is a repeatable, comma-separated flag.
+type list []string
 
-	// Flags may come before, between or after the inputs.
-	var inputs []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, usage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "ingest: %v\n%s\n", err, usage)
-			return 2
+func (l *list) String() string { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
 		}
-		args = fs.Args()
+	}
+	return nil
+}
+
+// command holds the flags every form shares.
+type command struct {
+	fs           *flag.FlagSet
+	lake, since  *string
+	until, profs *string
+	asJSON, verb *bool
+	usage        string
+}
+
+func newCommand(name, usage string) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &command{fs: fs, usage: usage,
+		lake:   fs.String("lake", "lake", "lake location: a folder or s3://bucket/prefix"),
+		since:  fs.String("since", "", "skip events before this time (RFC 3339, YYYY-MM-DD, or a duration such as 24h or 7d)"),
+		until:  fs.String("until", "", "skip events at or after this time"),
+		profs:  fs.String("profiles", "", "JSON file mapping execution roles to Studio profiles"),
+		asJSON: fs.Bool("json", false, "print the summary as one JSON object"),
+		verb:   fs.Bool("v", false, "log each object"),
+	}
+}
+
+// parse reads flags that may come before, between or after positional
+// arguments, and the shared options. It returns an exit code > 0 to stop.
+func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, opt pipeline.Options, code int) {
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, c.usage)
+				return nil, opt, -1
+			}
+			fmt.Fprintf(stderr, "ingest: %v; %s\n", err, c.usage)
+			return nil, opt, 2
+		}
+		args = c.fs.Args()
 		if len(args) == 0 {
 			break
 		}
-		inputs = append(inputs, args[0])
+		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return 2
-	}
 	now := time.Now()
-	opt := pipeline.Options{Inputs: inputs, Lake: *lakeLoc, ProfilesFile: *profiles}
 	var err error
-	if opt.Since, err = pipeline.ParseTime(*since, now); err != nil {
+	opt = pipeline.Options{Lake: *c.lake, ProfilesFile: *c.profs}
+	if opt.Since, err = pipeline.ParseTime(*c.since, now); err != nil {
 		fmt.Fprintf(stderr, "ingest: --since: %v\n", err)
-		return 2
+		return nil, opt, 2
 	}
-	if opt.Until, err = pipeline.ParseTime(*until, now); err != nil {
+	if opt.Until, err = pipeline.ParseTime(*c.until, now); err != nil {
 		fmt.Fprintf(stderr, "ingest: --until: %v\n", err)
-		return 2
+		return nil, opt, 2
 	}
-	if *verbose {
+	if *c.verb {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	sum, err := pipeline.Ingest(ctx, opt)
+	return pos, opt, 0
+}
+
+// report prints the summary and turns the result into an exit code.
+func (c *command) report(sum *pipeline.Summary, err error, stdout, stderr io.Writer) int {
 	if sum != nil {
-		if *asJSON {
+		if *c.asJSON {
 			json.NewEncoder(stdout).Encode(sum)
 		} else {
-			sum.WriteText(stdout, *lakeLoc)
+			sum.WriteText(stdout, *c.lake)
 		}
 	}
 	if err != nil {
@@ -86,4 +128,86 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "lookup":
+			return runLookup(ctx, args[1:], stdout, stderr)
+		case "athena":
+			return runAthena(ctx, args[1:], stdout, stderr)
+		}
+	}
+	c := newCommand("ingest", usage)
+	inputs, opt, code := c.parse(args, stdout, stderr)
+	if code != 0 {
+		return max(code, 0)
+	}
+	if len(inputs) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	opt.Inputs = inputs
+	sum, err := pipeline.Ingest(ctx, opt)
+	return c.report(sum, err, stdout, stderr)
+}
+
+func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newCommand("ingest lookup", usageLookup)
+	var regions list
+	c.fs.Var(&regions, "region", "AWS Region to read (repeatable)")
+	rate := c.fs.Float64("max-rate", 2, "LookupEvents requests per second (CloudTrail allows 2 per account and Region)")
+	pos, opt, code := c.parse(args, stdout, stderr)
+	if code != 0 {
+		return max(code, 0)
+	}
+	if len(pos) > 0 || len(regions) == 0 || opt.Since.IsZero() || *rate <= 0 {
+		fmt.Fprintln(stderr, usageLookup)
+		return 2
+	}
+	total := &pipeline.Summary{ObjectsSkipped: map[string]int{}, Skipped: map[string]int64{}}
+	for _, r := range regions {
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(r))
+		if err != nil {
+			return c.report(nil, err, stdout, stderr)
+		}
+		sum, err := pipeline.IngestLookup(ctx, pipeline.LookupOptions{Options: opt, Region: r, API: ctapi.NewFromConfig(cfg), MaxRate: *rate})
+		total.Merge(sum)
+		if err != nil {
+			return c.report(total, err, stdout, stderr)
+		}
+	}
+	return c.report(total, nil, stdout, stderr)
+}
+
+func runAthena(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newCommand("ingest athena", usageAthena)
+	var workgroups, files list
+	c.fs.Var(&workgroups, "workgroup", "Athena workgroup to read (repeatable; none means all)")
+	c.fs.Var(&files, "file", "AWS CLI JSON output of batch-get-query-execution / get-query-execution (repeatable)")
+	region := c.fs.String("region", "", "AWS Region (default: from the AWS configuration)")
+	pos, opt, code := c.parse(args, stdout, stderr)
+	if code != 0 {
+		return max(code, 0)
+	}
+	if len(pos) > 0 || len(files) > 0 && len(workgroups) > 0 || len(files) == 0 && opt.Since.IsZero() {
+		fmt.Fprintln(stderr, usageAthena)
+		return 2
+	}
+	if len(files) > 0 {
+		opt.Inputs = files
+		sum, err := pipeline.Ingest(ctx, opt)
+		return c.report(sum, err, stdout, stderr)
+	}
+	var load []func(*config.LoadOptions) error
+	if *region != "" {
+		load = append(load, config.WithRegion(*region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return c.report(nil, err, stdout, stderr)
+	}
+	sum, err := pipeline.IngestAthena(ctx, pipeline.AthenaOptions{Options: opt, Region: cfg.Region, WorkGroups: workgroups, API: athena.NewClient(cfg)})
+	return c.report(sum, err, stdout, stderr)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,13 @@ func TestRunUsageErrors(t *testing.T) {
 		{"--bogus", "x"},
 		{"x", "--since", "yesterday"},
 		{"x", "--until", "13/01/2026"},
+		{"lookup"},
+		{"lookup", "--region", "us-east-1"},
+		{"lookup", "--since", "24h"},
+		{"lookup", "--region", "us-east-1", "--since", "24h", "extra"},
+		{"athena"},
+		{"athena", "--file", "a.json", "--workgroup", "primary"},
+		{"athena", "--workgroup", "primary"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), args, &out, &errb)
@@ -22,7 +30,7 @@ func TestRunUsageErrors(t *testing.T) {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}
 		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
-		if len(lines) > 2 || !strings.Contains(errb.String(), "usage: ingest") && !strings.Contains(errb.String(), "invalid time") {
+		if len(lines) != 1 || !strings.Contains(errb.String(), "usage: ingest") && !strings.Contains(errb.String(), "invalid time") {
 			t.Errorf("run(%q) printed %q, want a short usage message", args, errb.String())
 		}
 	}
@@ -49,7 +57,47 @@ func TestRunFlagsAfterInputsAndJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
 		t.Fatalf("--json output %q: %v", out.String(), err)
 	}
-	if sum.Read != 38 || sum.Written != 37 {
-		t.Errorf("summary %+v, want 38 read and 37 written", sum)
+	if sum.Read != 51 || sum.Written != 49 {
+		t.Errorf("summary %+v, want 51 read and 49 written", sum)
+	}
+}
+
+func awsEnv(t *testing.T, endpoint string) {
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+func TestRunLookupAgainstLocalEndpoint(t *testing.T) {
+	rec := `{"eventVersion":"1.11","eventTime":"2026-07-01T09:10:03Z","eventSource":"athena.amazonaws.com","eventName":"StartQueryExecution","awsRegion":"us-east-1","requestParameters":{"queryString":"***OMITTED***"},"responseElements":{"queryExecutionId":"6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01"},"eventID":"lookup-cli-1"}`
+	srv := awstest.NewServer(t, map[string]func([]byte) (int, any){
+		"LookupEvents": func([]byte) (int, any) {
+			return 200, map[string]any{"Events": []any{map[string]any{"EventId": "lookup-cli-1", "CloudTrailEvent": rec}}}
+		},
+	})
+	awsEnv(t, srv.URL)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"lookup", "--region", "us-east-1", "--since", "2026-07-01", "--until", "2026-07-02", "--lake", t.TempDir(), "--json"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var sum struct {
+		Written int64 `json:"events_written"`
+	}
+	json.Unmarshal(out.Bytes(), &sum)
+	if sum.Written != 1 || srv.Calls("LookupEvents") < 1 {
+		t.Errorf("lookup wrote %d events with %d calls: %s", sum.Written, srv.Calls("LookupEvents"), out.String())
+	}
+}
+
+func TestRunAthenaFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"athena", "--file", "../../testdata/scenario/athena/batch-get-query-execution-primary-2026-07-01.json", "--lake", t.TempDir()}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "3 read = 3 written") {
+		t.Errorf("exit %d, out %q, err %q", code, out.String(), errb.String())
 	}
 }

@@ -12,6 +12,8 @@ import (
 const (
 	FormatCloudTrail       = "cloudtrail"
 	FormatCloudTrailDigest = "cloudtrail_digest"
+	FormatS3AccessLog      = "s3_access_log"
+	FormatAthena           = "athena_query_executions"
 	FormatUnknown          = "unknown"
 )
 

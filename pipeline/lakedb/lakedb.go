@@ -12,7 +12,6 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
-	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/schemas"
 )
 
@@ -22,9 +21,9 @@ type DB struct {
 	Root string
 }
 
-// Open opens an in-memory DuckDB and defines the `events` view over the
-// Parquet files below root (a local lake folder). A lake with no event
-// files yet gets an empty view with the same columns.
+// Open opens an in-memory DuckDB and defines one view per table of the
+// lake contract (schemas/: events, athena_queries) over the Parquet files
+// below root (a local lake folder).
 func Open(ctx context.Context, root string) (*DB, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -40,32 +39,40 @@ func Open(ctx context.Context, root string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := d.defineEvents(ctx); err != nil {
-		db.Close()
-		return nil, err
+	for _, name := range schemas.Tables() {
+		if err := d.defineTable(ctx, schemas.MustLoad(name)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("view %s: %w", name, err)
+		}
 	}
 	return d, nil
 }
 
-func (d *DB) defineEvents(ctx context.Context) error {
-	tbl := schemas.MustLoad("events")
+// defineTable creates the view of one schema table over its Parquet files
+// (one folder level per partition column), or an empty view with the same
+// columns when the lake has none yet.
+func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table) error {
 	cols := make([]string, 0, len(tbl.Columns))
 	for _, c := range tbl.Columns {
 		cols = append(cols, quoteIdent(c.Name))
 	}
-	glob := filepath.Join(d.Root, lake.EventsDir, "*", "*", "*.parquet")
+	parts := []string{d.Root, tbl.Name}
+	for range tbl.Partitions {
+		parts = append(parts, "*")
+	}
+	glob := filepath.Join(append(parts, "*.parquet")...)
 	var q string
 	if matches, _ := filepath.Glob(glob); len(matches) > 0 {
 		// Column list from the schema: the view exposes exactly the contract,
 		// whatever extra columns hive partitioning would add.
-		q = fmt.Sprintf("CREATE OR REPLACE VIEW events AS SELECT %s FROM read_parquet(%s, hive_partitioning = false, union_by_name = true)",
-			strings.Join(cols, ", "), quoteLiteral(glob))
+		q = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM read_parquet(%s, hive_partitioning = false, union_by_name = true)",
+			quoteIdent(tbl.Name), strings.Join(cols, ", "), quoteLiteral(glob))
 	} else {
 		defs := make([]string, 0, len(tbl.Columns))
 		for _, c := range tbl.Columns {
 			defs = append(defs, fmt.Sprintf("CAST(NULL AS %s) AS %s", duckType(c.Type), quoteIdent(c.Name)))
 		}
-		q = "CREATE OR REPLACE VIEW events AS SELECT " + strings.Join(defs, ", ") + " WHERE false"
+		q = "CREATE OR REPLACE VIEW " + quoteIdent(tbl.Name) + " AS SELECT " + strings.Join(defs, ", ") + " WHERE false"
 	}
 	_, err := d.ExecContext(ctx, q)
 	return err

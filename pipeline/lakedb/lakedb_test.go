@@ -31,14 +31,23 @@ func TestDuckDBReadsTheLake(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	checkColumns(t, db)
+	for _, name := range schemas.Tables() {
+		checkColumns(t, db, name)
+	}
 
 	var n, ids, nullTimes int
 	if err := db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT event_id), count(*) FILTER (WHERE event_time IS NULL) FROM events`).Scan(&n, &ids, &nullTimes); err != nil {
 		t.Fatal(err)
 	}
-	if n != 37 || ids != 37 || nullTimes != 0 {
-		t.Errorf("events: %d rows, %d distinct ids, %d null times; want 37, 37, 0", n, ids, nullTimes)
+	if n != 46 || ids != 46 || nullTimes != 0 {
+		t.Errorf("events: %d rows, %d distinct ids, %d null times; want 46, 46, 0", n, ids, nullTimes)
+	}
+	var failed string
+	if err := db.QueryRowContext(ctx, `SELECT query_id FROM athena_queries WHERE state = 'FAILED'`).Scan(&failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e03" {
+		t.Errorf("failed query = %s", failed)
 	}
 	// Empty strings are NULL, and the hive folder matches the column.
 	var empties int
@@ -85,13 +94,15 @@ func TestEmptyLakeHasTheSameColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	checkColumns(t, db)
+	for _, name := range schemas.Tables() {
+		checkColumns(t, db, name)
+	}
 }
 
-func checkColumns(t *testing.T, db *DB) {
+func checkColumns(t *testing.T, db *DB, name string) {
 	t.Helper()
-	tbl := schemas.MustLoad("events")
-	rows, err := db.Query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`)
+	tbl := schemas.MustLoad(name)
+	rows, err := db.Query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position`, name)
 	if err != nil {
 		t.Fatal(err)
 	}

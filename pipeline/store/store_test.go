@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/auditlake/auditlake/pipeline/internal/s3test"
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
 
 // backend makes an empty store and tells how its locations look.
