@@ -51,7 +51,7 @@ func (f *failingStore) Open(ctx context.Context, key string) (io.ReadCloser, sto
 // next run retries it; the unread bytes are not quarantined as bad content.
 func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 	ctx := context.Background()
-	src := "../testdata/scenario/trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T1305Z_e0ca09c60d510b32.json"
+	src := "../testdata/scenario/logs/trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T1305Z_e0ca09c60d510b32.json"
 	dir, _ := store.NewDir(filepath.Dir(src))
 	lakeDir := t.TempDir()
 	lk, _ := store.NewDir(lakeDir)

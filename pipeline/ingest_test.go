@@ -18,7 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
 
-const scenario = "../testdata/scenario"
+const scenario = "../testdata/scenario/logs"
 
 type fileState struct {
 	data  []byte

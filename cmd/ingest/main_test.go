@@ -46,7 +46,7 @@ func TestRunMissingInputIsAClearError(t *testing.T) {
 
 func TestRunFlagsAfterInputsAndJSON(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := run(context.Background(), []string{"../../testdata/scenario", "--lake", t.TempDir(), "--json"}, &out, &errb)
+	code := run(context.Background(), []string{"../../testdata/scenario/logs", "--lake", t.TempDir(), "--json"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -96,7 +96,7 @@ func TestRunLookupAgainstLocalEndpoint(t *testing.T) {
 
 func TestRunAthenaFile(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := run(context.Background(), []string{"athena", "--file", "../../testdata/scenario/athena/batch-get-query-execution-primary-2026-07-01.json", "--lake", t.TempDir()}, &out, &errb)
+	code := run(context.Background(), []string{"athena", "--file", "../../testdata/scenario/logs/athena/batch-get-query-execution-primary-2026-07-01.json", "--lake", t.TempDir()}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "3 read = 3 written") {
 		t.Errorf("exit %d, out %q, err %q", code, out.String(), errb.String())
 	}

@@ -12,7 +12,7 @@ import (
 func scenarioLake(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	sum, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{"../../testdata/scenario"}, Lake: dir})
+	sum, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{"../../testdata/scenario/logs"}, Lake: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
