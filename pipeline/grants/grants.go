@@ -1,0 +1,559 @@
+package grants
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/auditlake/auditlake/pipeline/catalog"
+	"github.com/auditlake/auditlake/pipeline/lake"
+)
+
+// LakeFormationSource is the CloudTrail eventSource of Lake Formation.
+const LakeFormationSource = "lakeformation.amazonaws.com"
+
+// Everyone is the principal Lake Formation uses for "every IAM principal
+// allowed by IAM policies".
+const Everyone = "IAM_ALLOWED_PRINCIPALS"
+
+// Resource kinds of a Row.
+const (
+	ResourceTable           = "table"             // Table, TableWildcard ("*") or TableWithColumns
+	ResourceDataCellsFilter = "data_cells_filter" // DataCellsFilter
+	ResourceDatabase        = "database"
+	ResourceDataLocation    = "data_location"
+	ResourceCatalog         = "catalog"
+)
+
+// Row is one column of one grant in force over [From, To); see the package
+// documentation for how rows combine. The json tags are the column names
+// ColumnsSQL expects.
+type Row struct {
+	GrantID    string    `json:"grant_id"`      // the grant (principal, resource, permission) the row belongs to
+	Principal  string    `json:"principal"`     // as granted: an IAM ARN, IAM_ALLOWED_PRINCIPALS, …
+	Resource   string    `json:"resource"`      // a Resource* kind
+	Database   string    `json:"database_name"` // lower case; "" for catalog and data location grants
+	Table      string    `json:"table_name"`    // lower case; "*" = every table of Database; "" for database grants
+	Filter     string    `json:"filter_name"`   // data cells filter name
+	Location   string    `json:"location"`      // data location ARN
+	Permission string    `json:"permission"`    // SELECT, DESCRIBE, ALL, …
+	Column     string    `json:"column_name"`   // lower case; "" = every column
+	Excluded   bool      `json:"excluded"`      // Column is left out of the grant's "" (every column) row
+	Read       bool      `json:"can_read"`      // the row allows reading (SELECT/ALL/SUPER_USER on table data)
+	From       time.Time `json:"valid_from"`    // zero: in force since before any record
+	To         time.Time `json:"valid_to"`      // zero: still in force (load as NULL)
+}
+
+// ColumnsSQL answers "which columns could principal $1 read of table $3 in
+// database $2 at time $4" over a table grants (the rows of Rows, named
+// by their json tags, valid_to NULL when To is zero) and a table cols
+// (column_name: the table's columns from the catalog). It computes what
+// Readable computes.
+const ColumnsSQL = `WITH g AS (
+  SELECT * FROM grants
+  WHERE can_read AND database_name = lower($2) AND table_name IN (lower($3), '*')
+    AND (lower(principal) = lower($1) OR principal = 'IAM_ALLOWED_PRINCIPALS')
+    AND valid_from <= $4 AND (valid_to IS NULL OR $4 < valid_to))
+SELECT c.column_name FROM cols c
+WHERE EXISTS (SELECT 1 FROM g WHERE g.column_name = lower(c.column_name) AND NOT g.excluded)
+   OR EXISTS (SELECT 1 FROM g a WHERE a.column_name = '' AND NOT EXISTS (
+        SELECT 1 FROM g x WHERE x.grant_id = a.grant_id AND x.excluded
+          AND x.column_name = lower(c.column_name)))`
+
+// ValidAt reports whether the row was in force at time at.
+func (r *Row) ValidAt(at time.Time) bool {
+	return !at.Before(r.From) && (r.To.IsZero() || at.Before(r.To))
+}
+
+// Access is what a principal may read of one table at one time.
+type Access struct {
+	Table    bool            // some SELECT on the table
+	All      bool            // every column (but Excluded)
+	Columns  map[string]bool // when !All: the columns allowed (lower case)
+	Excluded map[string]bool // when All through a column wildcard: the columns left out (lower case)
+}
+
+// Allows reports whether column may be read.
+func (a Access) Allows(column string) bool {
+	if !a.Table {
+		return false
+	}
+	c := lower(column)
+	if a.All {
+		return !a.Excluded[c]
+	}
+	return a.Columns[c]
+}
+
+// Set holds Lake Formation grants over time. It is safe for concurrent use.
+type Set struct {
+	mu    sync.RWMutex
+	ops   []op // ordered by (at, seq)
+	seq   int
+	seen  map[string]bool // event IDs applied
+	final *state          // state after every op; nil: to be replayed
+
+	dirty   bool
+	history []Row
+	index   map[string][]int // "db\x00table" → indexes of read rows in history
+}
+
+// New returns an empty set: nobody may read anything.
+func New() *Set { return &Set{seen: map[string]bool{}} }
+
+// LoadFile loads a file of list-permissions or list-data-cells-filter JSON.
+func (s *Set) LoadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.Load(f, path)
+}
+
+// Load reads the JSON output of `aws lakeformation list-permissions`
+// ({"PrincipalResourcePermissions":[…]}) and/or `aws lakeformation
+// list-data-cells-filter` ({"DataCellsFilters":[…]}); several documents may
+// follow each other. Each permission is granted at its LastUpdated time
+// (the zero time when absent); filter definitions hold from the zero time.
+// source names the input in errors. Permissions on LF-Tag resources are
+// skipped.
+func (s *Set) Load(r io.Reader, source string) error {
+	dec := json.NewDecoder(r)
+	var add []op
+	for n := 0; ; n++ {
+		var doc struct {
+			PrincipalResourcePermissions []struct {
+				Principal   principalJSON
+				Resource    resourceJSON
+				Permissions []string
+				LastUpdated string
+			}
+			DataCellsFilters []filterJSON
+		}
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			if n == 0 {
+				return fmt.Errorf("%s: empty input, want aws lakeformation list-permissions JSON", source)
+			}
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+		if doc.PrincipalResourcePermissions == nil && doc.DataCellsFilters == nil {
+			return fmt.Errorf("%s: no PrincipalResourcePermissions, want aws lakeformation list-permissions JSON", source)
+		}
+		for i, p := range doc.PrincipalResourcePermissions {
+			at, err := catalog.ParseTime(p.LastUpdated)
+			if err != nil {
+				return fmt.Errorf("%s: permission %d: LastUpdated: %w", source, i, err)
+			}
+			o, ok, err := grantOp(opGrant, at, p.Principal, p.Resource, p.Permissions)
+			if err != nil {
+				return fmt.Errorf("%s: permission %d: %w", source, i, err)
+			}
+			if ok {
+				add = append(add, o)
+			}
+		}
+		for i, f := range doc.DataCellsFilters {
+			o, err := f.op(opDefine, time.Time{})
+			if err != nil {
+				return fmt.Errorf("%s: data cells filter %d: %w", source, i, err)
+			}
+			add = append(add, o)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range add {
+		s.seq++
+		add[i].seq = s.seq
+	}
+	s.ops = append(s.ops, add...)
+	sort.SliceStable(s.ops, func(i, j int) bool { return s.ops[i].at.Before(s.ops[j].at) })
+	s.final = nil
+	s.dirty = true
+	return nil
+}
+
+// ApplyEvent replays one event from the lake: successful Lake Formation
+// GrantPermissions, RevokePermissions, BatchGrantPermissions,
+// BatchRevokePermissions, CreateDataCellsFilter, UpdateDataCellsFilter and
+// DeleteDataCellsFilter calls. It reports whether the grants in force
+// changed at any time. Failed calls, other events and events already
+// applied change nothing; an error means a relevant event could not be
+// read (and nothing was applied).
+func (s *Set) ApplyEvent(ev *lake.Event) (bool, error) {
+	if ev == nil || ev.EventSource != LakeFormationSource || ev.Outcome != lake.OutcomeSuccess {
+		return false, nil
+	}
+	at := ev.EventTime.UTC()
+	var ops []op
+	switch ev.EventName {
+	case "GrantPermissions", "RevokePermissions":
+		var p struct {
+			Principal   principalJSON
+			Resource    resourceJSON
+			Permissions []string
+		}
+		if err := unmarshal(ev, &p); err != nil {
+			return false, err
+		}
+		o, ok, err := grantOp(kindOf(ev.EventName), at, p.Principal, p.Resource, p.Permissions)
+		if err != nil {
+			return false, fmt.Errorf("lakeformation %s: %w", ev.EventName, err)
+		}
+		if ok {
+			ops = append(ops, o)
+		}
+	case "BatchGrantPermissions", "BatchRevokePermissions":
+		var p struct {
+			Entries []struct {
+				ID          string `json:"id"`
+				Principal   principalJSON
+				Resource    resourceJSON
+				Permissions []string
+			}
+		}
+		if err := unmarshal(ev, &p); err != nil {
+			return false, err
+		}
+		failed := map[string]bool{}
+		if ev.ResponseElements != "" {
+			var resp struct {
+				Failures []struct {
+					RequestEntry struct {
+						ID string `json:"id"`
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(ev.ResponseElements), &resp); err == nil {
+				for _, f := range resp.Failures {
+					failed[f.RequestEntry.ID] = true
+				}
+			}
+		}
+		for i, e := range p.Entries {
+			if e.ID != "" && failed[e.ID] {
+				continue
+			}
+			o, ok, err := grantOp(kindOf(ev.EventName), at, e.Principal, e.Resource, e.Permissions)
+			if err != nil {
+				return false, fmt.Errorf("lakeformation %s: entry %d: %w", ev.EventName, i, err)
+			}
+			if ok {
+				ops = append(ops, o)
+			}
+		}
+	case "CreateDataCellsFilter", "UpdateDataCellsFilter":
+		var p struct{ TableData *filterJSON }
+		if err := unmarshal(ev, &p); err != nil {
+			return false, err
+		}
+		if p.TableData == nil {
+			return false, fmt.Errorf("lakeformation %s: requestParameters have no tableData", ev.EventName)
+		}
+		o, err := p.TableData.op(opDefine, at)
+		if err != nil {
+			return false, fmt.Errorf("lakeformation %s: %w", ev.EventName, err)
+		}
+		ops = append(ops, o)
+	case "DeleteDataCellsFilter":
+		var p filterJSON
+		if err := unmarshal(ev, &p); err != nil {
+			return false, err
+		}
+		o, err := p.op(opDrop, at)
+		if err != nil {
+			return false, fmt.Errorf("lakeformation %s: %w", ev.EventName, err)
+		}
+		ops = append(ops, o)
+	default:
+		return false, nil
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ev.EventID != "" {
+		if s.seen[ev.EventID] {
+			return false, nil
+		}
+		s.seen[ev.EventID] = true
+	}
+	if len(ops) == 0 {
+		return false, nil
+	}
+	for i := range ops {
+		s.seq++
+		ops[i].seq = s.seq
+	}
+	changed := false
+	if n := len(s.ops); n == 0 || !at.Before(s.ops[n-1].at) {
+		// In order: apply on top of the current state.
+		st := s.finalState()
+		for i := range ops {
+			changed = st.apply(&ops[i]) || changed
+		}
+		s.ops = append(s.ops, ops...)
+	} else {
+		// Out of order: replay up to the event's time, apply it there,
+		// then replay the rest.
+		i := sort.Search(len(s.ops), func(i int) bool { return s.ops[i].at.After(at) })
+		st := newState()
+		for j := range s.ops[:i] {
+			st.apply(&s.ops[j])
+		}
+		for j := range ops {
+			changed = st.apply(&ops[j]) || changed
+		}
+		for j := range s.ops[i:] {
+			st.apply(&s.ops[i+j])
+		}
+		s.ops = append(s.ops[:i], append(ops, s.ops[i:]...)...)
+		s.final = st
+	}
+	if changed {
+		s.dirty = true
+	}
+	return changed, nil
+}
+
+func kindOf(eventName string) opKind {
+	if strings.Contains(eventName, "Revoke") {
+		return opRevoke
+	}
+	return opGrant
+}
+
+func unmarshal(ev *lake.Event, v any) error {
+	if err := json.Unmarshal([]byte(ev.RequestParameters), v); err != nil {
+		return fmt.Errorf("lakeformation %s: requestParameters: %w", ev.EventName, err)
+	}
+	return nil
+}
+
+// finalState is the state after every op; the caller holds the write lock.
+func (s *Set) finalState() *state {
+	if s.final == nil {
+		st := newState()
+		for i := range s.ops {
+			st.apply(&s.ops[i])
+		}
+		s.final = st
+	}
+	return s.final
+}
+
+// Rows lists every grant row with the time it was in force (the grants
+// in force over time), ordered by principal, database, table, filter,
+// permission, column and From.
+func (s *Set) Rows() []Row {
+	s.mu.RLock()
+	if s.dirty {
+		s.mu.RUnlock()
+		s.mu.Lock()
+		if s.dirty {
+			s.compute()
+		}
+		s.mu.Unlock()
+		s.mu.RLock()
+	}
+	defer s.mu.RUnlock()
+	return append([]Row(nil), s.history...)
+}
+
+// RowsAt lists the grant rows in force at time at.
+func (s *Set) RowsAt(at time.Time) []Row {
+	var out []Row
+	for _, r := range s.Rows() {
+		if r.ValidAt(at) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Readable returns what principal may read of database.table at time at.
+func (s *Set) Readable(principal, database, table string, at time.Time) Access {
+	s.mu.RLock()
+	if s.dirty {
+		s.mu.RUnlock()
+		s.mu.Lock()
+		if s.dirty {
+			s.compute()
+		}
+		s.mu.Unlock()
+		s.mu.RLock()
+	}
+	defer s.mu.RUnlock()
+
+	db := lower(database)
+	groups := map[string]*colset{}
+	var order []string
+	for _, key := range []string{db + "\x00" + lower(table), db + "\x00*"} {
+		for _, i := range s.index[key] {
+			r := &s.history[i]
+			if !r.ValidAt(at) || !principalMatches(r.Principal, principal) {
+				continue
+			}
+			g := groups[r.GrantID]
+			if g == nil {
+				g = &colset{cols: map[string]bool{}}
+				groups[r.GrantID] = g
+				order = append(order, r.GrantID)
+			}
+			switch {
+			case r.Column == "" && !r.Excluded:
+				g.all = true
+			default:
+				g.cols[r.Column] = true
+			}
+		}
+	}
+	var u colset
+	for _, id := range order {
+		u = u.union(*groups[id])
+	}
+	if u.empty() {
+		return Access{}
+	}
+	a := Access{Table: true, All: u.all}
+	if u.all {
+		a.Excluded = u.cols
+		if a.Excluded == nil {
+			a.Excluded = map[string]bool{}
+		}
+	} else {
+		a.Columns = u.cols
+	}
+	return a
+}
+
+// Effective returns the columns of columns (in their order and spelling)
+// that principal's grants let it read of database.table at time at: what
+// Athena returns for SELECT * over those columns.
+func (s *Set) Effective(principal, database, table string, columns []string, at time.Time) []string {
+	a := s.Readable(principal, database, table, at)
+	out := []string{}
+	for _, c := range columns {
+		if a.Allows(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// compute rebuilds history and index by replaying every op; the caller
+// holds the write lock.
+func (s *Set) compute() {
+	st := newState()
+	var rows []Row
+	open := map[rowID]int{}
+	for i := 0; i < len(s.ops); {
+		at := s.ops[i].at
+		before := map[key][]rowID{}
+		for ; i < len(s.ops) && s.ops[i].at.Equal(at); i++ {
+			for _, k := range st.affected(&s.ops[i]) {
+				if _, ok := before[k]; !ok {
+					before[k] = st.rows(k)
+				}
+			}
+			st.apply(&s.ops[i])
+		}
+		for k, old := range before {
+			now := map[rowID]bool{}
+			for _, id := range st.rows(k) {
+				now[id] = true
+			}
+			was := map[rowID]bool{}
+			for _, id := range old {
+				was[id] = true
+				if !now[id] {
+					rows[open[id]].To = at
+					delete(open, id)
+				}
+			}
+			for id := range now {
+				if !was[id] {
+					open[id] = len(rows)
+					rows = append(rows, id.row(at))
+				}
+			}
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := &rows[i], &rows[j]
+		for _, p := range [][2]string{{a.Principal, b.Principal}, {a.Database, b.Database}, {a.Table, b.Table},
+			{a.Filter, b.Filter}, {a.Resource, b.Resource}, {a.Location, b.Location}, {a.Permission, b.Permission}, {a.Column, b.Column}} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		if a.Excluded != b.Excluded {
+			return !a.Excluded
+		}
+		return a.From.Before(b.From)
+	})
+	s.history = rows
+	s.index = map[string][]int{}
+	for i := range rows {
+		if rows[i].Read {
+			k := rows[i].Database + "\x00" + rows[i].Table
+			s.index[k] = append(s.index[k], i)
+		}
+	}
+	s.dirty = false
+}
+
+// principalMatches reports whether a grant to granted applies to who.
+func principalMatches(granted, who string) bool {
+	if strings.EqualFold(granted, Everyone) || strings.EqualFold(granted, who) {
+		return true
+	}
+	if acct, ok := strings.CutSuffix(granted, ":IAMPrincipals"); ok {
+		return acct != "" && acct == arnAccount(who)
+	}
+	wa, wn, ok := roleOf(who)
+	if !ok {
+		return false
+	}
+	ga, gn, ok := roleOf(granted)
+	return ok && ga == wa && strings.EqualFold(gn, wn)
+}
+
+// arnAccount returns the account ID field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}
+
+// roleOf returns the account and role name of an IAM role ARN (any path)
+// or an STS assumed-role ARN.
+func roleOf(arn string) (account, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "", "", false
+	}
+	res := parts[5]
+	switch {
+	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
+		return parts[4], res[strings.LastIndexByte(res, '/')+1:], true
+	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
+		name, _, _ := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
+		return parts[4], name, name != ""
+	}
+	return "", "", false
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

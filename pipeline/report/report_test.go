@@ -1,0 +1,257 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/auditlake/auditlake/pipeline"
+)
+
+const scenario = "../../testdata/scenario"
+
+var (
+	lakeOnce sync.Once
+	lakeDir  string
+	lakeErr  error
+)
+
+// scenarioLake ingests the bundled scenario once per test binary, through
+// the real ingest path.
+func scenarioLake(t *testing.T) string {
+	t.Helper()
+	lakeOnce.Do(func() {
+		dir, err := osMkdirTemp()
+		if err != nil {
+			lakeErr = err
+			return
+		}
+		_, lakeErr = pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir})
+		lakeDir = dir
+	})
+	if lakeErr != nil {
+		t.Fatal(lakeErr)
+	}
+	return lakeDir
+}
+
+func openScenario(t *testing.T) *Report {
+	t.Helper()
+	r, err := Open(context.Background(), Options{Lake: scenarioLake(t),
+		Catalog: []string{scenario + "/catalog"}, Grants: []string{scenario + "/grants"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// access renders a column_access row for comparison.
+func access(r *Rows, i int) string {
+	get := func(name string) string {
+		for j, c := range r.Columns {
+			if c == name {
+				return text(r.Values[i][j])
+			}
+		}
+		return "?"
+	}
+	return fmt.Sprintf("%s %s %s.%s.%s %s %s %s", get("studio_profile"), get("engine"), get("database_name"), get("table_name"),
+		get("column_name"), get("certainty"), get("outcome"), get("query_id"))
+}
+
+func accesses(t *testing.T, r *Report, f WhoFilter) []string {
+	t.Helper()
+	rows, err := r.Who(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := range rows.Values {
+		out = append(out, access(rows, i))
+	}
+	sort.Strings(out)
+	return out
+}
+
+const (
+	q1 = "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" // full: named columns
+	q2 = "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e02" // limited: SELECT *
+	q3 = "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e03" // limited: names customer_id, fails
+)
+
+// The issue's acceptance answer: exactly the profile and query that read
+// customer_id; not the limited profile's SELECT *, whose grant excludes it.
+func TestWhoReadCustomerID(t *testing.T) {
+	r := openScenario(t)
+	got := accesses(t, r, WhoFilter{Table: "amazon_reviews_db.amazon_reviews_parquet", Column: "customer_id"})
+	want := []string{"data-scientist-full athena amazon_reviews_db.amazon_reviews_parquet.customer_id exact success " + q1}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("who read customer_id:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	got = accesses(t, r, WhoFilter{Column: "customer_id", Attempts: true})
+	want = append(want, "data-scientist-limited athena amazon_reviews_db.amazon_reviews_parquet.customer_id exact denied "+q3)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("who tried customer_id:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Scenario 1: the limited profile's SELECT * returns every column but the
+// two its grant excludes.
+func TestSelectStarIntersectsTheGrant(t *testing.T) {
+	r := openScenario(t)
+	got := accesses(t, r, WhoFilter{Profile: "data-scientist-limited"})
+	var cols []string
+	for _, g := range got {
+		f := strings.Fields(g)
+		if f[len(f)-1] != q2 {
+			t.Errorf("limited profile read outside its SELECT *: %s", g)
+			continue
+		}
+		cols = append(cols, strings.TrimPrefix(f[2], "amazon_reviews_db.amazon_reviews_parquet."))
+	}
+	want := "helpful_votes marketplace product_category product_id product_parent product_title review_body review_date review_headline star_rating total_votes verified_purchase vine year"
+	if strings.Join(cols, " ") != want {
+		t.Errorf("limited SELECT * columns:\n%s\nwant\n%s", strings.Join(cols, " "), want)
+	}
+}
+
+// Every engine and the table-level rows, for all five scenarios.
+func TestColumnAccessAllEngines(t *testing.T) {
+	r := openScenario(t)
+	var tableLevel []string
+	for _, a := range accesses(t, r, WhoFilter{Attempts: true}) {
+		if !strings.Contains(a, " athena ") {
+			tableLevel = append(tableLevel, a)
+		}
+	}
+	want := []string{
+		// scenario 2: EMR runtime roles, attributed through GetClusterSessionCredentials
+		"david emr tpc.dl_tpc_customer. table success spark-a1b2c3",
+		"david emr tpc.dl_tpc_customer_address. table denied ",
+		"tina emr tpc.dl_tpc_item. table success ",
+		"tina emr tpc.dl_tpc_web_sales. table success ",
+		// scenario 3: credential vending, and the S3 read with the vended session
+		"data-scientist-full other amazon_reviews_db.amazon_reviews_parquet. table success ",
+		"data-scientist-full s3 amazon_reviews_db.amazon_reviews_parquet. table success ",
+		// scenario 4: a presigned URL by the full profile's role, around Lake Formation
+		"data-scientist-full s3 amazon_reviews_db.amazon_reviews_parquet. table success ",
+		// scenario 4/5: a contractor reading the data bucket directly
+		" s3 amazon_reviews_db.amazon_reviews_parquet. table denied ",
+		" s3 amazon_reviews_db.amazon_reviews_parquet. table success ",
+	}
+	sort.Strings(want)
+	if strings.Join(tableLevel, "\n") != strings.Join(want, "\n") {
+		t.Errorf("non-Athena access:\n%s\nwant\n%s", strings.Join(tableLevel, "\n"), strings.Join(want, "\n"))
+	}
+	n := len(accesses(t, r, WhoFilter{}))
+	if n != 25 { // 4 (q1) + 14 (q2) + 3 EMR + 1 vending + 3 S3 reads
+		t.Errorf("%d successful accesses, want 25", n)
+	}
+}
+
+// Every S3 read made with Lake Formation credentials is attributed to the
+// profile that caused it (scenario 1 and 3); direct reads are bypasses.
+func TestS3ReadsAttributed(t *testing.T) {
+	r := openScenario(t)
+	rows, err := r.Query(context.Background(), `
+		SELECT s3_key, coalesce(studio_profile, ''), via_lake_formation, lf_bypass, coalesce(attributed_via, ''), log_source, outcome
+		FROM s3_reads ORDER BY event_time, event_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range rows.Values {
+		got = append(got, fmt.Sprintf("%s %s lf=%v bypass=%v via=%s %s %s",
+			strings.TrimPrefix(text(v[0]), "parquet/product_category=Books/"), text(v[1]), v[2], v[3], text(v[4]), text(v[5]), text(v[6])))
+	}
+	want := []string{
+		"part-00000-4d3c.snappy.parquet data-scientist-full lf=true bypass=false via=lf_session cloudtrail success",
+		"part-00001-4d3c.snappy.parquet data-scientist-full lf=true bypass=false via=lf_session cloudtrail success",
+		"part-00000-4d3c.snappy.parquet data-scientist-limited lf=true bypass=false via=lf_session cloudtrail success",
+		"part-00001-4d3c.snappy.parquet data-scientist-limited lf=true bypass=false via=lf_session s3_access_log success",
+		"part-00000-4d3c.snappy.parquet data-scientist-full lf=true bypass=false via=lf_session cloudtrail success",
+		"part-00000-4d3c.snappy.parquet  lf=false bypass=true via= cloudtrail success",
+		"part-00001-4d3c.snappy.parquet  lf=false bypass=true via= cloudtrail denied",
+		"part-00000-4d3c.snappy.parquet data-scientist-full lf=false bypass=true via=caller s3_access_log success",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("s3_reads:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestMainWhoJSONAndErrors(t *testing.T) {
+	var out, errb bytes.Buffer
+	args := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
+		"--format", "json", "who", "--table", "amazon_reviews_db.amazon_reviews_parquet", "--column", "customer_id"}
+	if code := Main(context.Background(), args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var row map[string]any
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &row) != nil || row["studio_profile"] != "data-scientist-full" || row["query_id"] != q1 {
+		t.Errorf("json output %q", out.String())
+	}
+	for _, bad := range [][]string{
+		{},
+		{"--format", "xml", "who"},
+		{"who", "--bogus"},
+		{"frobnicate"},
+		{"who", "--since", "last tuesday"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := Main(context.Background(), bad, &out, &errb); code != 2 || strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
+			t.Errorf("Main(%q) = %d, stderr %q; want 2 and one line", bad, code, errb.String())
+		}
+	}
+	errb.Reset()
+	if code := Main(context.Background(), []string{"--lake", "/no/such/lake", "who"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "/no/such/lake") {
+		t.Errorf("missing lake: exit %d, %q", code, errb.String())
+	}
+}
+
+func TestFormatsEscapeLogContent(t *testing.T) {
+	rows := &Rows{Columns: []string{"a", "b"}, Values: [][]any{{"=HYPERLINK(\"http://evil\")", "x|y\x1b[2J<script>"}}}
+	var b bytes.Buffer
+	Write(&b, "csv", rows)
+	if !strings.Contains(b.String(), `'=HYPERLINK`) {
+		t.Errorf("csv formula not defused: %q", b.String())
+	}
+	b.Reset()
+	Write(&b, "table", rows)
+	if strings.Contains(b.String(), "\x1b") {
+		t.Errorf("table passes a terminal escape: %q", b.String())
+	}
+	b.Reset()
+	Write(&b, "md", rows)
+	if strings.Contains(b.String(), "<script>") || !strings.Contains(b.String(), `x\|y`) {
+		t.Errorf("markdown not escaped: %q", b.String())
+	}
+	b.Reset()
+	Write(&b, "json", rows)
+	var obj map[string]string
+	if json.Unmarshal(b.Bytes(), &obj) != nil || obj["b"] != "x|y\x1b[2J<script>" {
+		t.Errorf("json did not round-trip: %q", b.String())
+	}
+	if err := Write(&b, "xml", rows); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "auditlake-report-test-") }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if lakeDir != "" {
+		os.RemoveAll(lakeDir)
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,40 @@
+-- title: Lake Formation credential requests, attributed
+-- One row per GetDataAccess / GetTemporaryGlue*Credentials call, with the
+-- engine that asked and the Studio profile that caused it:
+--   Athena: the StartQueryExecution of the query id in the audit context;
+--   EMR:    the latest GetClusterSessionCredentials that handed out the
+--           runtime role the call ran as (within 24 hours before it);
+--   other:  the caller's own profile (sourceIdentity or role map).
+CREATE OR REPLACE TABLE lf_calls AS
+WITH calls AS (
+  SELECT event_id, event_time, event_name, outcome, role_arn, principal_arn, principal_id,
+         studio_profile, source_identity, database_name, table_name, query_id, lf_session,
+         lf_principal, lf_requester_service, lf_platform_type, lf_job_id, invoked_by, s3_bucket, s3_key,
+         CASE
+           WHEN lf_requester_service = 'ATHENA' OR invoked_by = 'athena.amazonaws.com' THEN 'athena'
+           WHEN lf_platform_type LIKE 'EMR%' OR lf_requester_service LIKE 'EMR%' THEN 'emr'
+           WHEN lf_platform_type LIKE 'GLUE%' OR lf_requester_service LIKE 'GLUE%' OR invoked_by = 'glue.amazonaws.com' THEN 'glue'
+           WHEN lf_requester_service LIKE 'REDSHIFT%' OR invoked_by LIKE 'redshift%' THEN 'redshift'
+           ELSE 'other'
+         END AS engine
+  FROM events
+  WHERE event_source = 'lakeformation.amazonaws.com'
+    AND event_name IN ('GetDataAccess', 'GetTemporaryGlueTableCredentials', 'GetTemporaryGluePartitionCredentials')
+)
+SELECT c.*,
+       CASE
+         WHEN c.engine = 'athena' AND s.studio_profile IS NOT NULL THEN s.studio_profile
+         WHEN c.engine = 'emr' AND e.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.studio_profile
+         ELSE c.studio_profile
+       END AS caused_by_profile,
+       CASE
+         WHEN c.engine = 'athena' AND s.studio_profile IS NOT NULL THEN 'athena_query'
+         WHEN c.engine = 'emr' AND e.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN 'emr_runtime_role'
+         WHEN c.studio_profile IS NOT NULL THEN 'caller'
+       END AS attributed_via,
+       coalesce(s.event_id, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.event_id END) AS cause_event_id,
+       coalesce(s.principal_arn, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.principal_arn END, c.principal_arn) AS caused_by_principal,
+       coalesce(s.source_identity, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.source_identity END, c.source_identity) AS caused_by_source_identity
+FROM calls c
+LEFT JOIN athena_starts s ON c.engine = 'athena' AND s.query_id = c.query_id
+ASOF LEFT JOIN emr_sessions e ON c.role_arn = e.runtime_role AND c.event_time >= e.event_time

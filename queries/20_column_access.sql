@@ -1,0 +1,53 @@
+-- title: Who accessed which table and column, through which engine
+-- One row per (access, table, column). certainty says how the column is
+-- known: 'exact' (the query bound against the catalog), 'parsed' (from the
+-- query's syntax tree), 'table' (only the table is known: column_name is
+-- NULL). Athena columns are the query's columns intersected with the Lake
+-- Formation grant in force (SELECT * silently drops excluded columns);
+-- failed queries keep the columns they attempted, with their outcome.
+-- Engines that log no SQL (EMR, Glue, Redshift) and direct S3 reads of
+-- catalog locations give table-level rows.
+CREATE OR REPLACE VIEW column_access AS
+WITH athena AS (
+  SELECT c.query_id, c.database_name, c.table_name, c.column_name, c.certainty, c.allowed,
+         coalesce(s.event_time, q.submitted_at) AS event_time,
+         s.studio_profile, s.source_identity, s.principal_arn, s.event_id, s.outcome AS start_outcome,
+         q.state, q.error_message,
+         EXISTS (SELECT 1 FROM lf_calls l WHERE l.query_id = c.query_id AND l.outcome = 'denied') AS lf_denied
+  FROM query_columns c
+  LEFT JOIN athena_starts s ON s.query_id = c.query_id
+  LEFT JOIN athena_queries q ON q.query_id = c.query_id
+)
+SELECT event_time, studio_profile, source_identity, principal_arn, 'athena' AS engine,
+       database_name, table_name, column_name, certainty,
+       CASE
+         WHEN state = 'SUCCEEDED' THEN 'success'
+         WHEN state = 'FAILED' AND (error_message ILIKE '%not authorized%' OR error_message ILIKE '%access denied%'
+                                    OR error_message ILIKE '%insufficient%permission%') THEN 'denied'
+         WHEN state IN ('FAILED', 'CANCELLED') THEN 'error'
+         WHEN start_outcome IS NOT NULL AND start_outcome <> 'success' THEN start_outcome
+         WHEN lf_denied OR NOT allowed THEN 'denied'
+         ELSE 'success'
+       END AS outcome,
+       query_id, event_id
+FROM athena
+UNION ALL
+-- Athena queries whose SQL is unknown: the tables Lake Formation vended.
+SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_by_principal, 'athena',
+       l.database_name, l.table_name, NULL, 'table', l.outcome, l.query_id, coalesce(l.cause_event_id, l.event_id)
+FROM lf_calls l
+WHERE l.engine = 'athena' AND l.table_name IS NOT NULL
+  AND (l.query_id IS NULL OR l.query_id NOT IN (SELECT query_id FROM query_columns))
+UNION ALL
+-- EMR, Glue, Redshift and direct credential requests: table level.
+SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_by_principal, l.engine,
+       l.database_name, l.table_name, NULL, 'table', l.outcome, l.query_id, l.event_id
+FROM lf_calls l
+WHERE l.engine <> 'athena' AND l.table_name IS NOT NULL
+UNION ALL
+-- S3 reads of catalog locations outside an engine: with vended credentials,
+-- or around Lake Formation entirely (lf_bypass in s3_reads).
+SELECT r.event_time, r.studio_profile, r.source_identity, r.attributed_principal, 's3',
+       r.database_name, r.table_name, NULL, 'table', r.outcome, r.query_id, r.event_id
+FROM s3_reads r
+WHERE r.table_name IS NOT NULL AND r.engine NOT IN ('athena', 'emr', 'glue', 'redshift')
