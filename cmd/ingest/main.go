@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -37,7 +38,16 @@ const (
 	usageAthena = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
 )
 
+// memoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise:
+// ingest streams, and a limit makes the collector keep the peak near the
+// writer's budget instead of doubling it (ARCHITECTURE.md §9: a 1 GB object
+// in at most 256 MB).
+const memoryLimit = 160 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

@@ -12,12 +12,14 @@ import (
 const Redacted = "***REDACTED***"
 
 // Cheap byte patterns that a record must contain for redaction to be worth
-// a walk over the whole record.
+// a walk over the whole record. Each secret key or URL parameter below
+// contains one of them (in any case of its first letter): Token covers
+// sessionToken, accessToken, refreshToken, idToken and X-Amz-Security-Token;
+// ecret covers secretAccessKey, secretKey and clientSecret; Url the
+// presigned URLs; Signature the presigned query strings.
 var secretHints = [][]byte{
-	[]byte("essionToken"), []byte("assword"), []byte("ecretAccessKey"), []byte("ecretKey"), []byte("uthorizedUrl"),
-	[]byte("resignedUrl"), []byte("X-Amz-Signature"), []byte("X-Amz-Security-Token"), []byte("Signature="),
-	[]byte("ASSWORD"), []byte("ccessToken"), []byte("efreshToken"), []byte("dToken"), []byte("lientSecret"),
-	[]byte("eyMaterial"), []byte("rivateKey"),
+	[]byte("ssword"), []byte("SSWORD"), []byte("ecret"), []byte("Url"),
+	[]byte("Signature"), []byte("aterial"), []byte("rivateKey"),
 }
 
 // secretKeys are member names (lower case) whose values are credentials.
@@ -34,8 +36,11 @@ var urlKeys = map[string]bool{"authorizedurl": true, "presignedurl": true, "url"
 // changed anything: STS session tokens and secret keys, EMR session
 // passwords, SageMaker presigned domain URLs, presigned S3 query strings.
 func redact(v *fastjson.Value, raw []byte) bool {
-	hit := false
+	hit := hasSecretToken(raw)
 	for _, h := range secretHints {
+		if hit {
+			break
+		}
 		if bytes.Contains(raw, h) {
 			hit = true
 			break
@@ -53,7 +58,7 @@ func redactValue(v *fastjson.Value) bool {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		o.Visit(func(k []byte, x *fastjson.Value) {
-			key := strings.ToLower(string(k))
+			key := lowerKey(k)
 			switch {
 			case secretKeys[key] && x.Type() != fastjson.TypeNull:
 				if x.Type() != fastjson.TypeString || string(x.GetStringBytes()) != Redacted {
@@ -123,6 +128,47 @@ func redactURL(s string, all bool) (string, bool) {
 		return s, false
 	}
 	return s[:i+1] + strings.Join(pairs, "&"), true
+}
+
+// tokenKeys are the credential names ending in "Token", without it.
+var tokenKeys = [][]byte{[]byte("session"), []byte("Session"), []byte("ccess"), []byte("efresh"),
+	[]byte("id"), []byte("Id"), []byte("Security-"), []byte("SESSION"), []byte("ACCESS")}
+
+// hasSecretToken reports whether raw holds a credential named …Token
+// (sessionToken, accessToken, refreshToken, idToken, X-Amz-Security-Token)
+// or a token= URL parameter, without being fooled by the many harmless
+// ones (clientRequestToken, NextToken).
+func hasSecretToken(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte("Token"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		for _, k := range tokenKeys {
+			if bytes.HasSuffix(raw[:at], k) {
+				return true
+			}
+		}
+		i = at + len("Token")
+	}
+	return bytes.Contains(raw, []byte("token=")) || bytes.Contains(raw, []byte("TOKEN"))
+}
+
+// lowerKey lower-cases a member name for the key tables; names that cannot
+// be in them (too long) are not converted.
+func lowerKey(k []byte) string {
+	if len(k) > len("masteruserpassword") {
+		return ""
+	}
+	var buf [32]byte
+	for i, c := range k {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return string(buf[:len(k)])
 }
 
 func quoted(s string) *fastjson.Value {

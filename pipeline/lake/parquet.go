@@ -5,8 +5,10 @@ import (
 	"sort"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
+
+// pageBufferSize is the uncompressed size of a Parquet page.
+const pageBufferSize = 1 << 20
 
 // CreatedBy is written into every Parquet footer. It carries no version or
 // time so that the same rows always give the same bytes.
@@ -32,19 +34,30 @@ func ReadEvents(b []byte) ([]Event, error) { return Read[Event](b) }
 // Encode sorts rows in the table's order and encodes them as one
 // zstd-compressed Parquet file.
 func Encode[R any](t *Table[R], rows []R) ([]byte, error) {
-	sort.Slice(rows, func(i, j int) bool { return t.Less(&rows[i], &rows[j]) })
+	ptrs := make([]*R, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	return encode(t, ptrs)
+}
+
+// encode sorts the rows (by pointer: rows are large) and encodes them.
+func encode[R any](t *Table[R], rows []*R) ([]byte, error) {
+	sort.Slice(rows, func(i, j int) bool { return t.Less(rows[i], rows[j]) })
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[R](&buf,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(lakeCodec),
 		parquet.CreatedBy(CreatedBy, "", ""),
-		parquet.PageBufferSize(1<<20),
+		parquet.PageBufferSize(pageBufferSize),
 	)
 	// One row per Write: parquet-go v0.32 batch writes store some zero values
 	// of non-pointer optional fields as "" instead of NULL (rows "", "X", ""
 	// give one NULL, not two); single-row writes are correct.
 	// TestEncodeWritesNullsNotEmptyStrings guards this.
-	for i := range rows {
-		if _, err := w.Write(rows[i : i+1]); err != nil {
+	one := make([]R, 1)
+	for _, r := range rows {
+		one[0] = *r
+		if _, err := w.Write(one); err != nil {
 			return nil, err
 		}
 	}

@@ -19,7 +19,7 @@ import (
 
 // DefaultBudget bounds the memory (estimated bytes of buffered rows) one
 // Writer holds before it writes its largest partition out as a part file.
-const DefaultBudget = 48 << 20
+const DefaultBudget = 24 << 20
 
 // Index remembers which row ids (event_id, query_id) the lake already
 // holds, per table and day, so that a record delivered twice (CloudTrail
@@ -118,12 +118,39 @@ type Writer[R any] struct {
 
 	quarantine []QuarantineEntry
 	qBytes     int
+	pending    chan error // the file being encoded in the background
 }
 
+// part buffers the rows of one partition in fixed-size chunks, so that
+// growing it never copies the rows already held (rows are large structs).
 type part[R any] struct {
-	rows []R
-	size int
-	next int
+	chunks [][]R
+	n      int
+	size   int
+	next   int
+}
+
+const chunkRows = 512
+
+func (p *part[R]) add(r *R) {
+	if len(p.chunks) == 0 || len(p.chunks[len(p.chunks)-1]) == chunkRows {
+		p.chunks = append(p.chunks, make([]R, 0, chunkRows))
+	}
+	last := &p.chunks[len(p.chunks)-1]
+	*last = append(*last, *r)
+	p.n++
+}
+
+// take hands over the buffered rows and empties the part.
+func (p *part[R]) take() []*R {
+	out := make([]*R, 0, p.n)
+	for _, c := range p.chunks {
+		for i := range c {
+			out = append(out, &c[i])
+		}
+	}
+	p.chunks, p.n, p.size = nil, 0, 0
+	return out
 }
 
 // NewWriter starts writing the object with the given id (ObjectID) and
@@ -158,7 +185,7 @@ func (w *Writer[R]) Add(ctx context.Context, row *R) (bool, error) {
 		p = &part[R]{}
 		w.parts[key] = p
 	}
-	p.rows = append(p.rows, *row)
+	p.add(row)
 	s := w.t.Size(row)
 	p.size += s
 	w.size += s
@@ -181,24 +208,40 @@ func (w *Writer[R]) flushLargest(ctx context.Context) error {
 
 func (w *Writer[R]) flush(ctx context.Context, key string) error {
 	p := w.parts[key]
-	if len(p.rows) == 0 {
+	if p.n == 0 {
 		return nil
 	}
-	b, err := Encode(w.t, p.rows)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", key, err)
-	}
+	w.size -= p.size
+	rows := p.take()
 	name := fmt.Sprintf("%s/%s-%04d.parquet", key, w.objectID, p.next)
-	if err := w.st.Put(ctx, name, b); err != nil {
+	p.next++
+	w.files = append(w.files, name)
+	// Encode in the background while the caller goes on reading: one file
+	// at a time, so memory stays within about twice the budget.
+	if err := w.wait(); err != nil {
 		return err
 	}
-	w.files = append(w.files, name)
-	p.next++
-	w.size -= p.size
-	p.size = 0
-	clear(p.rows)
-	p.rows = p.rows[:0]
+	done := make(chan error, 1)
+	w.pending = done
+	go func() {
+		b, err := encode(w.t, rows)
+		if err != nil {
+			done <- fmt.Errorf("encode %s: %w", name, err)
+			return
+		}
+		done <- w.st.Put(ctx, name, b)
+	}()
 	return nil
+}
+
+// wait waits for the file being encoded, if any.
+func (w *Writer[R]) wait() error {
+	if w.pending == nil {
+		return nil
+	}
+	err := <-w.pending
+	w.pending = nil
+	return err
 }
 
 // QuarantineEntry is one record that could not be normalized.
@@ -245,6 +288,9 @@ func (w *Writer[R]) Close(ctx context.Context) ([]string, error) {
 		if err := w.flush(ctx, k); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.wait(); err != nil {
+		return nil, err
 	}
 	if len(w.quarantine) > 0 {
 		var b strings.Builder

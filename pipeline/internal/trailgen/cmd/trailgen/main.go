@@ -1,0 +1,71 @@
+// Command trailgen writes synthetic CloudTrail log files (.json.gz) for
+// benchmarks and load tests.
+//
+//	trailgen -out FILE.json.gz -mb 1024 -seed 1           one object of about 1 GB uncompressed
+//	trailgen -out DIR -files 8 -mb 128 -seed 1            8 objects under DIR/AWSLogs/…/CloudTrail/…
+//	trailgen -out FILE.ndjson.gz -mb 1024 -seed 1 -ndjson the same records as NDJSON
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/auditlake/auditlake/pipeline/internal/trailgen"
+)
+
+func main() {
+	out := flag.String("out", "", "output file, or with -files the folder to write into")
+	mb := flag.Int64("mb", 64, "uncompressed size of each file in MiB")
+	seed := flag.Int64("seed", 1, "random seed (file i uses seed+i)")
+	files := flag.Int("files", 0, "write this many files named like trail keys into -out")
+	ndjson := flag.Bool("ndjson", false, "write NDJSON (one record a line) instead of {\"Records\":[…]}")
+	flag.Parse()
+	if *out == "" || *mb <= 0 {
+		fmt.Fprintln(os.Stderr, "usage: trailgen -out FILE.json.gz|DIR [-mb N] [-seed N] [-files N] [-ndjson]")
+		os.Exit(2)
+	}
+	write := trailgen.WriteGzip
+	if *ndjson {
+		write = trailgen.WriteGzipNDJSON
+	}
+	start := time.Now()
+	var raw int64
+	var recs int
+	paths := []string{*out}
+	if *files > 0 {
+		paths = paths[:0]
+		rnd := rand.New(rand.NewPCG(uint64(*seed), 1))
+		const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+		dir := filepath.Join(*out, "AWSLogs", trailgen.Account, "CloudTrail", trailgen.Region, "2026", "07", "01")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			fail(err)
+		}
+		for i := 0; i < *files; i++ {
+			uniq := make([]byte, 16)
+			for k := range uniq {
+				uniq[k] = alnum[rnd.IntN(len(alnum))]
+			}
+			at := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 5 * time.Minute)
+			name := fmt.Sprintf("%s_CloudTrail_%s_%s_%s.json.gz", trailgen.Account, trailgen.Region, at.Format("20060102T1504Z"), uniq)
+			paths = append(paths, filepath.Join(dir, name))
+		}
+	}
+	for i, p := range paths {
+		r, n, err := write(p, *seed+int64(i), *mb<<20)
+		if err != nil {
+			fail(err)
+		}
+		raw += r
+		recs += n
+	}
+	fmt.Fprintf(os.Stderr, "trailgen: %d file(s), %d records, %d bytes uncompressed, %s\n", len(paths), recs, raw, time.Since(start).Round(time.Millisecond))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "trailgen:", err)
+	os.Exit(1)
+}
