@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -308,4 +309,33 @@ func ids(rows []Event) []string {
 		out = append(out, r.EventID)
 	}
 	return out
+}
+
+// TestWireRowMatchesEvent: the batch-write twin has Event's Parquet schema
+// and carries every field.
+func TestWireRowMatchesEvent(t *testing.T) {
+	a, b := parquet.SchemaOf(Event{}), eventWireSchema
+	if a.String() != b.String() {
+		t.Fatalf("eventWire schema differs from Event's:\n%s\n%s", b, a)
+	}
+	yes, n := true, int64(7)
+	e := event("w", 3, "sid", "prof")
+	e.ErrorCode, e.Bytes, e.ReadOnly, e.InVPC, e.ACLRequired, e.HTTPStatus = "AccessDenied", &n, &yes, &yes, &yes, &n
+	e.AccessPointARN, e.LFJobID, e.SourceObject, e.SourceOffset = "ap", "job", "obj", 42
+	got, err := ReadEvents(mustEncode(t, []Event{e}))
+	if err != nil || len(got) != 1 {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got[0], e) {
+		t.Errorf("round trip through eventWire:\n got %+v\nwant %+v", got[0], e)
+	}
+}
+
+func mustEncode(t *testing.T, rows []Event) []byte {
+	t.Helper()
+	b, err := EncodeEvents(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

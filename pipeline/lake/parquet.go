@@ -28,6 +28,38 @@ type Table[R any] struct {
 // EncodeEvents sorts and encodes events (see Encode).
 func EncodeEvents(rows []Event) ([]byte, error) { return Encode(Events, rows) }
 
+// encodeEvents writes sorted events in batches through eventWire.
+func encodeEvents(rows []*Event) ([]byte, error) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[eventWire](&buf, append(writerOptions(), eventWireSchema)...)
+	batch := make([]eventWire, 0, 1024)
+	for i, e := range rows {
+		batch = batch[:len(batch)+1]
+		toWire(e, &batch[len(batch)-1])
+		if len(batch) == cap(batch) || i == len(rows)-1 {
+			if _, err := w.Write(batch); err != nil {
+				return nil, err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// eventWireSchema names the written schema "Event", as Event's own.
+var eventWireSchema = parquet.NewSchema("Event", parquet.SchemaOf(eventWire{}))
+
+func writerOptions() []parquet.WriterOption {
+	return []parquet.WriterOption{
+		parquet.Compression(lakeCodec),
+		parquet.CreatedBy(CreatedBy, "", ""),
+		parquet.PageBufferSize(pageBufferSize),
+	}
+}
+
 // ReadEvents decodes a Parquet file of events.
 func ReadEvents(b []byte) ([]Event, error) { return Read[Event](b) }
 
@@ -44,12 +76,11 @@ func Encode[R any](t *Table[R], rows []R) ([]byte, error) {
 // encode sorts the rows (by pointer: rows are large) and encodes them.
 func encode[R any](t *Table[R], rows []*R) ([]byte, error) {
 	sort.Slice(rows, func(i, j int) bool { return t.Less(rows[i], rows[j]) })
+	if evs, ok := any(rows).([]*Event); ok {
+		return encodeEvents(evs)
+	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[R](&buf,
-		parquet.Compression(lakeCodec),
-		parquet.CreatedBy(CreatedBy, "", ""),
-		parquet.PageBufferSize(pageBufferSize),
-	)
+	w := parquet.NewGenericWriter[R](&buf, writerOptions()...)
 	// One row per Write: parquet-go v0.32 batch writes store some zero values
 	// of non-pointer optional fields as "" instead of NULL (rows "", "X", ""
 	// give one NULL, not two); single-row writes are correct.
