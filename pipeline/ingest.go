@@ -443,11 +443,17 @@ func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writ
 // addEvent writes one normalized event unless it falls outside the time
 // window or is a duplicate, and counts what happened to it in m.
 func (in *ingester) addEvent(ctx context.Context, w *lake.Writer[lake.Event], ev *lake.Event, m *lake.Manifest) error {
-	if in.outside(ev.EventTime) {
+	return admit(ctx, in, w, ev, ev.EventTime, m)
+}
+
+// admit writes one row of any table unless its time falls outside the run's
+// window or its id is already in the lake, and counts what happened in m.
+func admit[R any](ctx context.Context, in *ingester, w *lake.Writer[R], row *R, at time.Time, m *lake.Manifest) error {
+	if in.outside(at) {
 		m.Skipped[SkipOutsideWindow]++
 		return nil
 	}
-	ok, err := w.Add(ctx, ev)
+	ok, err := w.Add(ctx, row)
 	if err != nil {
 		return err
 	}
@@ -456,7 +462,7 @@ func (in *ingester) addEvent(ctx context.Context, w *lake.Writer[lake.Event], ev
 		return nil
 	}
 	m.Written++
-	m.Hours[ev.EventTime.Format("2006-01-02T15")]++
+	m.Hours[at.UTC().Format("2006-01-02T15")]++
 	return nil
 }
 

@@ -45,21 +45,7 @@ func (in *ingester) athenaFile(ctx context.Context, body io.Reader, w *lake.Writ
 // addQuery writes one query execution unless it falls outside the time
 // window or is already in the lake.
 func (in *ingester) addQuery(ctx context.Context, w *lake.Writer[lake.AthenaQuery], q *lake.AthenaQuery, m *lake.Manifest) error {
-	if in.outside(q.SubmittedAt) {
-		m.Skipped[SkipOutsideWindow]++
-		return nil
-	}
-	ok, err := w.Add(ctx, q)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		m.Skipped[SkipDuplicate]++
-		return nil
-	}
-	m.Written++
-	m.Hours[q.SubmittedAt.UTC().Format("2006-01-02T15")]++
-	return nil
+	return admit(ctx, in, w, q, q.SubmittedAt, m)
 }
 
 // apiObject is the manifest of records fetched from an API rather than

@@ -2,16 +2,14 @@ package athena
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
-	"github.com/aws/smithy-go"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/throttle"
 )
 
 // API is the part of *athena.Client that this package uses.
@@ -223,15 +221,7 @@ func newRetrier(attempts int, base, max time.Duration, requests, throttled *int)
 
 // delay is the wait before retry n (1-based): base·2^(n-1) capped at max,
 // drawn from [d/2, d).
-func (r *retrier) delay(n int) time.Duration {
-	d := r.max
-	if n-1 < 32 {
-		if e := r.base << (n - 1); e > 0 && e < r.max {
-			d = e
-		}
-	}
-	return d/2 + rand.N(d/2+1)
-}
+func (r *retrier) delay(n int) time.Duration { return throttle.Backoff(n, r.base, r.max) }
 
 // call runs fn until it succeeds, fails with an error other than
 // throttling, or has been throttled r.attempts times. fn must pass the
@@ -248,47 +238,15 @@ func call[T any](ctx context.Context, r *retrier, fn func(context.Context, func(
 		if n >= r.attempts {
 			return out, fmt.Errorf("still throttled after %d attempts: %w", n, err)
 		}
-		t := time.NewTimer(r.delay(n))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return out, ctx.Err()
-		case <-t.C:
+		if err := throttle.Sleep(ctx, r.delay(n)); err != nil {
+			return out, err
 		}
 	}
 }
 
 // IsThrottle reports whether err is Athena's (or AWS's) throttling error.
-func IsThrottle(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded":
-		return true
-	}
-	return false
-}
+func IsThrottle(err error) bool { return throttle.Is(err) }
 
 // noSDKThrottleRetry makes one call's SDK retryer leave throttling errors
 // to this package's loop.
-func noSDKThrottleRetry(o *athena.Options) {
-	if o.Retryer != nil {
-		o.Retryer = throttleOff{o.Retryer}
-	}
-}
-
-// throttleOff is an SDK retryer that does not retry throttling errors.
-type throttleOff struct{ aws.Retryer }
-
-func (r throttleOff) IsErrorRetryable(err error) bool {
-	return !IsThrottle(err) && r.Retryer.IsErrorRetryable(err)
-}
-
-func (r throttleOff) GetAttemptToken(ctx context.Context) (func(error) error, error) {
-	if v2, ok := r.Retryer.(aws.RetryerV2); ok {
-		return v2.GetAttemptToken(ctx)
-	}
-	return r.Retryer.GetInitialToken(), nil
-}
+func noSDKThrottleRetry(o *athena.Options) { o.Retryer = throttle.Off(o.Retryer) }

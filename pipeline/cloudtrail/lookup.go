@@ -2,16 +2,15 @@ package cloudtrail
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
-	"github.com/aws/smithy-go"
 	"golang.org/x/time/rate"
+
+	"github.com/auditlake/auditlake/pipeline/throttle"
 )
 
 // LookupAPI is the part of *cloudtrail.Client (aws-sdk-go-v2) that Lookup
@@ -121,14 +120,14 @@ func Lookup(ctx context.Context, api LookupAPI, opt LookupOptions, emit func(raw
 			if err == nil {
 				break
 			}
-			if !isLookupThrottle(err) {
+			if !throttle.Is(err) {
 				return st, fmt.Errorf("cloudtrail LookupEvents: %w", err)
 			}
 			st.Throttled++
 			if n >= attempts {
 				return st, fmt.Errorf("cloudtrail LookupEvents: still throttled after %d attempts: %w", n, err)
 			}
-			if err := lookupSleep(ctx, lookupBackoff(n, base, maxDelay)); err != nil {
+			if err := throttle.Sleep(ctx, throttle.Backoff(n, base, maxDelay)); err != nil {
 				return st, err
 			}
 		}
@@ -151,60 +150,6 @@ func Lookup(ctx context.Context, api LookupAPI, opt LookupOptions, emit func(raw
 	}
 }
 
-// backoff is the wait before retry n (1-based): base·2^(n-1) capped at
-// max, drawn from [d/2, d).
-func lookupBackoff(n int, base, max time.Duration) time.Duration {
-	d := max
-	if n-1 < 32 {
-		if e := base << (n - 1); e > 0 && e < max {
-			d = e
-		}
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func lookupSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// isThrottle reports whether err is CloudTrail's throttling error.
-func isLookupThrottle(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded":
-		return true
-	}
-	return false
-}
-
-// lookupNoSDKThrottleRetry makes one call's SDK retryer leave throttling errors
-// to Lookup's loop; it still retries 5xx and connection errors.
-func lookupNoSDKThrottleRetry(o *ctapi.Options) {
-	if o.Retryer != nil {
-		o.Retryer = lookupThrottleOff{o.Retryer}
-	}
-}
-
-// lookupThrottleOff is an SDK retryer that does not retry throttling errors.
-type lookupThrottleOff struct{ aws.Retryer }
-
-func (r lookupThrottleOff) IsErrorRetryable(err error) bool {
-	return !isLookupThrottle(err) && r.Retryer.IsErrorRetryable(err)
-}
-
-func (r lookupThrottleOff) GetAttemptToken(ctx context.Context) (func(error) error, error) {
-	if v2, ok := r.Retryer.(aws.RetryerV2); ok {
-		return v2.GetAttemptToken(ctx)
-	}
-	return r.Retryer.GetInitialToken(), nil
-}
+// lookupNoSDKThrottleRetry makes one call's SDK retryer leave throttling
+// errors to Lookup's loop; it still retries 5xx and connection errors.
+func lookupNoSDKThrottleRetry(o *ctapi.Options) { o.Retryer = throttle.Off(o.Retryer) }
