@@ -255,3 +255,54 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// Scenarios 4 and 5: the guardrail facts are queryable per profile
+// (detections over them are the reporter's policy rules).
+func TestGuardrailScenarios(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	rows, err := r.Query(ctx, `
+		SELECT event_name, resource_name, coalesce(studio_profile, coalesce(user_name, '')), in_vpc, coalesce(kms_key_id, ''), instance_type
+		FROM events WHERE event_source = 'sagemaker.amazonaws.com' AND in_vpc IS NOT NULL ORDER BY event_time`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range rows.Values {
+		got = append(got, fmt.Sprintf("%s %s %s vpc=%v kms=%v %s", v[0], v[1], v[2], v[3], text(v[4]) != "", v[5]))
+	}
+	want := []string{
+		"CreateTrainingJob xgb-churn-2026-07-01-13-00 data-scientist-full vpc=false kms=false ml.p4d.24xlarge",
+		"CreateProcessingJob feature-prep-2026-07-01 data-scientist-limited vpc=true kms=true ml.m5.xlarge",
+		"CreateNotebookInstance bob-scratch contractor-bob vpc=false kms=false ml.t3.medium",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("SageMaker resources:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The domain turned sourceIdentity on, and a contractor later turned it
+	// off and stopped the trail.
+	rows, err = r.Query(ctx, `
+		SELECT event_name, coalesce(user_name, ''), json_extract_string(request_parameters, '$.domainSettingsForUpdate.executionRoleIdentityConfig')
+		FROM events WHERE event_name IN ('UpdateDomain', 'StopLogging') ORDER BY event_time`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, v := range rows.Values {
+		got = append(got, fmt.Sprintf("%s %s %s", v[0], v[1], text(v[2])))
+	}
+	want = []string{"UpdateDomain platform-admin USER_PROFILE_NAME", "StopLogging contractor-bob ", "UpdateDomain contractor-bob DISABLED"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit settings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Per-project bucket activity: the model the full profile wrote, through
+	// the project's VPC endpoint.
+	var who, vpce string
+	if err := r.DB.QueryRowContext(ctx, `SELECT studio_profile, vpc_endpoint_id FROM events
+		WHERE s3_bucket = 'project-churn-111122223333' AND event_name = 'PutObject'`).Scan(&who, &vpce); err != nil {
+		t.Fatal(err)
+	}
+	if who != "data-scientist-full" || vpce != "vpce-0a1b2c3d4e5f60002" {
+		t.Errorf("project bucket write by %q through %q", who, vpce)
+	}
+}
