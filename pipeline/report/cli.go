@@ -12,7 +12,8 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 )
 
-const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--format table|csv|json|md] who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts]"
+const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--format table|csv|json|md] " +
+	"(who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -52,6 +53,19 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch rest[0] {
 	case "who":
 		return who(ctx, opt, *format, rest[1:], stdout, stderr)
+	case "profile":
+		return profile(ctx, opt, *format, rest[1:], stdout, stderr)
+	case "trace", "sql":
+		if len(rest) != 2 || strings.TrimSpace(rest[1]) == "" {
+			fmt.Fprintf(stderr, "report %s: want exactly one argument; %s\n", rest[0], usage)
+			return 2
+		}
+		return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) {
+			if rest[0] == "trace" {
+				return r.Trace(ctx, rest[1])
+			}
+			return r.SQL(ctx, rest[1])
+		})
 	}
 	fmt.Fprintf(stderr, "report: unknown command %q; %s\n", rest[0], usage)
 	return 2
@@ -102,15 +116,52 @@ func who(ctx context.Context, opt Options, format string, args []string, stdout,
 		fmt.Fprintf(stderr, "report who: --until: %v\n", err)
 		return 2
 	}
+	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Who(ctx, f) })
+}
+
+func profile(ctx context.Context, opt Options, format string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	since := fs.String("since", "", "from this time")
+	until := fs.String("until", "", "before this time")
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, stderr, err)
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 || name == "" {
+		fmt.Fprintf(stderr, "report profile: want one profile name; %s\n", usage)
+		return 2
+	}
+	now := time.Now()
+	s, err := pipeline.ParseTime(*since, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "report profile: --since: %v\n", err)
+		return 2
+	}
+	u, err := pipeline.ParseTime(*until, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "report profile: --until: %v\n", err)
+		return 2
+	}
+	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Profile(ctx, name, s, u) })
+}
+
+// run opens the report, runs one question and prints the answer.
+func run(ctx context.Context, opt Options, format string, stdout, stderr io.Writer, ask func(*Report) (*Rows, error)) int {
 	r, err := Open(ctx, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
 	defer r.Close()
-	rows, err := r.Who(ctx, f)
+	rows, err := ask(r)
 	if err != nil {
-		fmt.Fprintf(stderr, "report who: %v\n", err)
+		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
 	if err := Write(stdout, format, rows); err != nil {

@@ -40,6 +40,8 @@ type Report struct {
 	Grants  *grants.Set
 	// LineageMethods counts Athena queries by extraction method.
 	LineageMethods map[string]int
+
+	locked bool // SQL has locked the database down
 }
 
 // Open opens the lake and computes the views.

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/auditlake/auditlake/pipeline"
 )
@@ -304,5 +306,76 @@ func TestGuardrailScenarios(t *testing.T) {
 	}
 	if who != "data-scientist-full" || vpce != "vpce-0a1b2c3d4e5f60002" {
 		t.Errorf("project bucket write by %q through %q", who, vpce)
+	}
+}
+
+func TestSQLIsReadOnly(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	rows, err := r.SQL(ctx, "SELECT engine, count(*) FROM column_access GROUP BY 1 ORDER BY 1")
+	if err != nil || len(rows.Values) != 4 {
+		t.Fatalf("SQL over the views = %v, %v", rows, err)
+	}
+	for q, want := range map[string]string{
+		"DROP TABLE catalog_tables":                "only one SELECT",
+		"SELECT 1; DROP TABLE catalog_tables":      "only one SELECT",
+		"SELECT * FROM read_csv('/etc/passwd')":    "Permission",
+		"COPY events TO '/tmp/auditlake-leak.csv'": "only one SELECT",
+		"INSTALL httpfs":                           "only one SELECT",
+	} {
+		if _, err := r.SQL(ctx, q); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("SQL(%q) = %v, want an error containing %q", q, err, want)
+		}
+	}
+	if _, err := r.Query(ctx, "SET enable_external_access = true"); err == nil {
+		t.Error("configuration is not locked after SQL")
+	}
+	if n, _ := r.Query(ctx, "SELECT count(*) FROM catalog_tables"); n == nil || text(n.Values[0][0]) != "6" {
+		t.Errorf("catalog_tables changed: %v", n)
+	}
+}
+
+func TestProfileAndTrace(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	rows, err := r.Profile(ctx, "david", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range rows.Values {
+		got = append(got, fmt.Sprintf("%s %s %s %s", v[2], v[3], text(v[4]), v[6]))
+	}
+	want := []string{
+		"GetClusterSessionCredentials success j-3KF8ZQ7W0EXAMPLE caller",
+		"GetDataAccess success tpc.dl_tpc_customer emr_runtime_role",
+		"GetDataAccess denied tpc.dl_tpc_customer_address emr_runtime_role",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("profile david:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// From an S3 request id logged only in the access log, back to the query and its person.
+	trace, err := r.Trace(ctx, "710CA6592CC819F0") // the request id of the read only the access log has
+	if err != nil {
+		var ids []string
+		rr, _ := r.Query(ctx, "SELECT request_id FROM s3_reads WHERE log_source = 's3_access_log' AND via_lake_formation")
+		for _, v := range rr.Values {
+			ids = append(ids, text(v[0]))
+		}
+		t.Fatalf("trace: %v (access-log request ids: %v)", err, ids)
+	}
+	steps := map[string]int{}
+	for _, v := range trace.Values {
+		steps[text(v[0])]++
+		if text(v[0]) == "start" && text(v[2]) != "data-scientist-limited" {
+			t.Errorf("trace starts with %v", v)
+		}
+	}
+	if steps["start"] != 1 || steps["credentials"] != 1 || steps["read"] != 2 || steps["column"] != 14 {
+		t.Errorf("trace steps = %v", steps)
+	}
+	if _, err := r.Trace(ctx, "no-such-id"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("trace of an unknown id = %v", err)
 	}
 }
