@@ -34,7 +34,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var opt Options
-	fs.StringVar(&opt.Lake, "lake", "lake", "lake folder")
+	fs.StringVar(&opt.Lake, "lake", "lake", "lake folder or s3://bucket/prefix")
 	fs.Var((*list)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
 	fs.Var((*list)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
@@ -116,6 +116,7 @@ func who(ctx context.Context, opt Options, format string, args []string, stdout,
 		fmt.Fprintf(stderr, "report who: --until: %v\n", err)
 		return 2
 	}
+	opt.Since, opt.Until = f.Since, f.Until
 	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Who(ctx, f) })
 }
 
@@ -148,6 +149,7 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 		fmt.Fprintf(stderr, "report profile: --until: %v\n", err)
 		return 2
 	}
+	opt.Since, opt.Until = s, u
 	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Profile(ctx, name, s, u) })
 }
 

@@ -23,14 +23,19 @@ import (
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/lakedb"
 	"github.com/auditlake/auditlake/pipeline/lineage"
+	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/queries"
 )
 
 // Options say where the lake and its context are.
 type Options struct {
-	Lake    string   // local lake folder
+	Lake    string   // local lake folder, or s3://bucket/prefix (cached locally first)
 	Catalog []string // aws glue get-tables / get-table JSON files, or folders of them
 	Grants  []string // aws lakeformation list-permissions JSON files, or folders of them
+	// Until narrows which days of an s3:// lake are copied to the cache
+	// (zero: all); Since does not, since earlier grant and Glue events
+	// decide the grants and schemas in force. A local lake is read whole.
+	Since, Until time.Time
 }
 
 // Report is an open lake with the attribution chain computed.
@@ -46,6 +51,18 @@ type Report struct {
 
 // Open opens the lake and computes the views.
 func Open(ctx context.Context, opt Options) (*Report, error) {
+	if store.IsS3(opt.Lake) {
+		dir, err := cacheDir(opt.Lake)
+		if err != nil {
+			return nil, err
+		}
+		// Days before Since are needed too: the grants and table versions in
+		// force come from replaying every earlier grant and Glue event.
+		if _, err := Sync(ctx, opt.Lake, dir, time.Time{}, opt.Until); err != nil {
+			return nil, fmt.Errorf("cache %s: %w", opt.Lake, err)
+		}
+		opt.Lake = dir
+	}
 	if fi, err := os.Stat(opt.Lake); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("lake %q: not a folder (give --lake DIR)", opt.Lake)
 	}
