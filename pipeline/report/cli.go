@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/policy"
 )
 
-const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--format table|csv|json|md] " +
-	"(who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
+const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
+	"(violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -38,6 +39,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var((*list)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
 	fs.Var((*list)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
+	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
 	}
@@ -51,6 +53,25 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch rest[0] {
+	case "violations":
+		if len(rest) != 1 {
+			fmt.Fprintf(stderr, "report violations: unexpected argument %q; %s\n", rest[1], usage)
+			return 2
+		}
+		p := policy.Default()
+		if *policyFile != "" {
+			var err error
+			if p, err = policy.Load(*policyFile); err != nil {
+				fmt.Fprintf(stderr, "report: %v\n", err)
+				return 1
+			}
+		}
+		return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) {
+			if err := r.LoadPolicy(ctx, p); err != nil {
+				return nil, err
+			}
+			return r.Findings(ctx)
+		})
 	case "who":
 		return who(ctx, opt, *format, rest[1:], stdout, stderr)
 	case "profile":

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/queries"
+)
+
+// FindingColumns are the columns of the findings view (ARCHITECTURE.md §4).
+const FindingColumns = "rule, severity, event_time, studio_profile, principal_arn, resource, detail, event_ids"
+
+// Rules lists the built-in detections: the queries/detect_<rule>.sql files.
+func Rules() []string {
+	var out []string
+	for _, n := range queries.Names("detect_") {
+		out = append(out, strings.TrimPrefix(n, "detect_"))
+	}
+	return out
+}
+
+// LoadPolicy loads p into the policy tables and (re)creates the findings
+// view: the UNION ALL of every queries/detect_*.sql, so a new detection is
+// one new file.
+func (r *Report) LoadPolicy(ctx context.Context, p *policy.Policy) error {
+	if err := p.Load(ctx, r.DB.DB); err != nil {
+		return err
+	}
+	var parts []string
+	for _, name := range queries.Names("detect_") {
+		q, err := queries.Load(name)
+		if err != nil {
+			return err
+		}
+		body := strings.TrimSuffix(strings.TrimSpace(q.SQL), ";")
+		// Check each rule on its own, so an error names its file.
+		if _, err := r.DB.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW _check_rule AS "+body); err != nil {
+			return fmt.Errorf("queries/%s.sql: %w", name, err)
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT rule::VARCHAR AS rule, severity::VARCHAR AS severity,
+	event_time::TIMESTAMPTZ AS event_time, studio_profile::VARCHAR AS studio_profile,
+	principal_arn::VARCHAR AS principal_arn, resource::VARCHAR AS resource, detail::VARCHAR AS detail,
+	event_ids::VARCHAR[] AS event_ids
+FROM (
+%s
+) -- %s
+`, body, name))
+	}
+	r.DB.ExecContext(ctx, "DROP VIEW IF EXISTS _check_rule")
+	view := "CREATE OR REPLACE VIEW findings AS\n" + strings.Join(parts, "UNION ALL\n")
+	if len(parts) == 0 {
+		view = `CREATE OR REPLACE VIEW findings AS SELECT NULL::VARCHAR AS rule, NULL::VARCHAR AS severity,
+			NULL::TIMESTAMPTZ AS event_time, NULL::VARCHAR AS studio_profile, NULL::VARCHAR AS principal_arn,
+			NULL::VARCHAR AS resource, NULL::VARCHAR AS detail, NULL::VARCHAR[] AS event_ids WHERE false`
+	}
+	if _, err := r.DB.ExecContext(ctx, view); err != nil {
+		return fmt.Errorf("findings view: %w", err)
+	}
+	return nil
+}
+
+// Findings returns every finding, ordered by event_time and rule. Call
+// LoadPolicy first.
+func (r *Report) Findings(ctx context.Context) (*Rows, error) {
+	return r.Query(ctx, `SELECT `+FindingColumns+` FROM findings
+		ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`)
+}
