@@ -14,7 +14,7 @@ import (
 )
 
 const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
-	"(violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
+	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -53,6 +53,23 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch rest[0] {
+	case "demo":
+		dfs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		dfs.SetOutput(io.Discard)
+		scenario := dfs.String("scenario", DemoScenario, "the bundled scenario folder")
+		keep := dfs.Bool("keep", false, "keep the demo lake and print its path")
+		if err := dfs.Parse(rest[1:]); err != nil {
+			return usageError(stdout, stderr, err)
+		}
+		if dfs.NArg() > 0 {
+			fmt.Fprintf(stderr, "report demo: unexpected argument %q; %s\n", dfs.Arg(0), usage)
+			return 2
+		}
+		if err := Demo(ctx, *scenario, *format, *keep, stdout); err != nil {
+			fmt.Fprintf(stderr, "report demo: %v\n", err)
+			return 1
+		}
+		return 0
 	case "violations":
 		if len(rest) != 1 {
 			fmt.Fprintf(stderr, "report violations: unexpected argument %q; %s\n", rest[1], usage)
