@@ -14,7 +14,7 @@ import (
 )
 
 const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
-	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\")"
+	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN])"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -70,18 +70,17 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "alert":
+		return alert(ctx, opt, *policyFile, rest[1:], stdout, stderr)
 	case "violations":
 		if len(rest) != 1 {
 			fmt.Fprintf(stderr, "report violations: unexpected argument %q; %s\n", rest[1], usage)
 			return 2
 		}
-		p := policy.Default()
-		if *policyFile != "" {
-			var err error
-			if p, err = policy.Load(*policyFile); err != nil {
-				fmt.Fprintf(stderr, "report: %v\n", err)
-				return 1
-			}
+		p, err := loadPolicy(*policyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "report: %v\n", err)
+			return 1
 		}
 		return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) {
 			if err := r.LoadPolicy(ctx, p); err != nil {
@@ -208,5 +207,52 @@ func run(ctx context.Context, opt Options, format string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
+	return 0
+}
+
+// loadPolicy reads --policy, or the built-in defaults.
+func loadPolicy(path string) (*policy.Policy, error) {
+	if path == "" {
+		return policy.Default(), nil
+	}
+	return policy.Load(path)
+}
+
+func alert(ctx context.Context, opt Options, policyFile string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("alert", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var a AlertOptions
+	fs.StringVar(&a.State, "state", "", "state file (local path or s3://bucket/key): findings already sent")
+	fs.StringVar(&a.Webhook, "webhook", "", "Slack-compatible webhook URL")
+	fs.StringVar(&a.SNSTopic, "sns", "", "SNS topic ARN")
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, stderr, err)
+	}
+	if fs.NArg() > 0 || a.State == "" {
+		fmt.Fprintf(stderr, "report alert: --state is required and takes no arguments; %s\n", usage)
+		return 2
+	}
+	p, err := loadPolicy(policyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	a.Stdout = stdout
+	r, err := Open(ctx, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		fmt.Fprintf(stderr, "report alert: %v\n", err)
+		return 1
+	}
+	res, err := r.Alert(ctx, a)
+	if err != nil {
+		fmt.Fprintf(stderr, "report alert: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "report alert: %d findings, %d new\n", res.Findings, res.New)
 	return 0
 }

@@ -413,3 +413,25 @@ func TestS3Lake(t *testing.T) {
 		t.Errorf("sync until June 30 = %+v, %v", st, err)
 	}
 }
+
+func TestMainAlertSendsOnce(t *testing.T) {
+	state := t.TempDir() + "/alert-state.json"
+	args := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
+		"--policy", scenario + "/policy.yaml", "alert", "--state", state}
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	first := strings.Count(out.String(), "\n")
+	out.Reset()
+	if code := Main(context.Background(), args, &out, &errb); code != 0 || out.Len() != 0 {
+		t.Errorf("second run: exit %d, sent %q", code, out.String())
+	}
+	if first == 0 || !strings.Contains(errb.String(), "0 new") {
+		t.Errorf("first run sent %d findings; stderr %q", first, errb.String())
+	}
+	errb.Reset()
+	if code := Main(context.Background(), []string{"alert"}, &out, &errb); code != 2 {
+		t.Errorf("alert without --state: exit %d", code)
+	}
+}

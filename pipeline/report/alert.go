@@ -1,0 +1,565 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/auditlake/auditlake/pipeline/store"
+)
+
+// AlertOptions say where the alert state lives and where new findings go.
+type AlertOptions struct {
+	// State is the file that remembers the findings already sent: a local
+	// path or s3://bucket/key. A missing state means a first run.
+	State string
+	// Webhook, when set, receives a Slack-compatible JSON body.
+	Webhook string
+	// SNSTopic, when set, is the ARN of an SNS topic to publish to.
+	SNSTopic string
+	// Stdout receives every new finding as one JSON object per line.
+	Stdout io.Writer
+	// HTTPClient is used for the webhook and SNS (default: a client with
+	// a 10 s timeout).
+	HTTPClient *http.Client
+}
+
+// AlertResult tells what a run did.
+type AlertResult struct {
+	Findings int      // findings computed
+	New      int      // findings not sent before, sent by this run
+	IDs      []string // the identities of the new findings, in order
+}
+
+// AlertState is the JSON state file: the identity of every finding sent,
+// with when it was first sent. Entries are never removed, so a finding is
+// never sent twice.
+type AlertState struct {
+	Version int                   `json:"version"`
+	Updated time.Time             `json:"updated"`
+	Sent    map[string]AlertEntry `json:"sent"`
+}
+
+// AlertEntry describes one finding already sent.
+type AlertEntry struct {
+	FirstSent time.Time `json:"first_sent"`
+	Rule      string    `json:"rule"`
+	Resource  string    `json:"resource,omitempty"`
+}
+
+const (
+	webhookTimeout = 10 * time.Second
+	webhookLines   = 40         // findings per webhook message (Slack text stays small)
+	snsMaxMessage  = 200 * 1024 // bytes per Publish (SNS allows 256 KiB)
+	snsMaxSubject  = 100
+)
+
+// alertFinding is one finding with its identity.
+type alertFinding struct {
+	id       string
+	columns  []string
+	values   []any
+	rule     string
+	severity string
+	when     string
+	profile  string
+	resource string
+	detail   string
+}
+
+// FindingID is the stable identity of a finding: a hash of its rule, its
+// resource and its sorted event ids (not its time or detail text, so a
+// finding keeps its identity across runs).
+func FindingID(rule, resource string, eventIDs []string) string {
+	ids := append([]string(nil), eventIDs...)
+	sort.Strings(ids)
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	field(rule)
+	field(resource)
+	fmt.Fprintf(h, "%d;", len(ids))
+	for _, id := range ids {
+		field(id)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Alert sends the findings that are new since the last run: as JSON lines
+// to Stdout, to the webhook and to SNS. The state is written only after
+// every send succeeded; on any error it is left as it was, so the next run
+// retries. Call LoadPolicy first.
+func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, error) {
+	var res AlertResult
+	if opt.State == "" {
+		return res, errors.New("alert: no state file (give --state FILE or s3://bucket/key)")
+	}
+	if opt.Webhook != "" {
+		if u, err := url.Parse(opt.Webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return res, errors.New("alert: webhook: want an http(s) URL")
+		}
+	}
+	if opt.SNSTopic != "" {
+		if _, err := parseTopicARN(opt.SNSTopic); err != nil {
+			return res, err
+		}
+	}
+	st, key, err := openState(ctx, opt.State)
+	if err != nil {
+		return res, err
+	}
+	state, existed, err := readState(ctx, st, key)
+	if err != nil {
+		return res, fmt.Errorf("alert state %s: %w", st.Location(key), err)
+	}
+
+	rows, err := r.Findings(ctx)
+	if err != nil {
+		return res, err
+	}
+	all, err := alertFindings(rows)
+	if err != nil {
+		return res, err
+	}
+	res.Findings = len(all)
+	var fresh []alertFinding
+	seen := map[string]bool{}
+	for _, f := range all {
+		if _, sent := state.Sent[f.id]; sent || seen[f.id] {
+			continue
+		}
+		seen[f.id] = true
+		fresh = append(fresh, f)
+	}
+	if len(fresh) == 0 && existed {
+		return res, nil
+	}
+
+	client := opt.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: webhookTimeout}
+	}
+	if len(fresh) > 0 {
+		if opt.Webhook != "" {
+			if err := sendWebhook(ctx, client, opt.Webhook, fresh); err != nil {
+				return res, err
+			}
+		}
+		if opt.SNSTopic != "" {
+			if err := publishSNS(ctx, client, opt.SNSTopic, fresh); err != nil {
+				return res, err
+			}
+		}
+		if opt.Stdout != nil {
+			var b bytes.Buffer
+			for _, f := range fresh {
+				line, err := json.Marshal(f.object())
+				if err != nil {
+					return res, err
+				}
+				b.Write(line)
+				b.WriteByte('\n')
+			}
+			if _, err := opt.Stdout.Write(b.Bytes()); err != nil {
+				return res, fmt.Errorf("alert: stdout: %w", err)
+			}
+		}
+	}
+
+	now := time.Now().UTC()
+	for _, f := range fresh {
+		state.Sent[f.id] = AlertEntry{FirstSent: now, Rule: f.rule, Resource: f.resource}
+		res.IDs = append(res.IDs, f.id)
+	}
+	res.New = len(fresh)
+	state.Version, state.Updated = 1, now
+	data, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		return res, err
+	}
+	if err := st.Put(ctx, key, append(data, '\n')); err != nil {
+		return res, fmt.Errorf("alert state %s: %w (the findings were sent; the next run will send them again)", st.Location(key), err)
+	}
+	return res, nil
+}
+
+// openState resolves the state location into a store and a key. A local
+// file need not exist yet.
+func openState(ctx context.Context, loc string) (store.Store, string, error) {
+	if store.IsS3(loc) {
+		s, key, err := store.Open(ctx, loc)
+		if err != nil {
+			return nil, "", fmt.Errorf("alert state: %w", err)
+		}
+		if key == "" || strings.HasSuffix(key, "/") {
+			return nil, "", fmt.Errorf("alert state %q: want s3://bucket/key naming an object", loc)
+		}
+		return s, key, nil
+	}
+	abs, err := filepath.Abs(loc)
+	if err != nil {
+		return nil, "", err
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, "", fmt.Errorf("alert state %q: is a folder, want a file", loc)
+	}
+	d, err := store.NewDir(filepath.Dir(abs))
+	if err != nil {
+		return nil, "", fmt.Errorf("alert state: %w", err)
+	}
+	return d, filepath.Base(abs), nil
+}
+
+func readState(ctx context.Context, st store.Store, key string) (*AlertState, bool, error) {
+	state := &AlertState{Version: 1, Sent: map[string]AlertEntry{}}
+	rc, _, err := st.Open(ctx, key)
+	if errors.Is(err, store.ErrNotExist) || errors.Is(err, os.ErrNotExist) {
+		return state, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal(b, state); err != nil {
+		return nil, false, fmt.Errorf("not an alert state file: %w", err)
+	}
+	if state.Version != 1 {
+		return nil, false, fmt.Errorf("unknown state version %d", state.Version)
+	}
+	if state.Sent == nil {
+		state.Sent = map[string]AlertEntry{}
+	}
+	return state, true, nil
+}
+
+// alertFindings turns the findings rows into findings with identities.
+func alertFindings(rows *Rows) ([]alertFinding, error) {
+	col := map[string]int{}
+	for i, c := range rows.Columns {
+		col[c] = i
+	}
+	for _, c := range strings.Split(FindingColumns, ", ") {
+		if _, ok := col[c]; !ok {
+			return nil, fmt.Errorf("findings: no %s column", c)
+		}
+	}
+	var out []alertFinding
+	for _, v := range rows.Values {
+		get := func(c string) string { return text(v[col[c]]) }
+		var ids []string
+		switch x := v[col["event_ids"]].(type) {
+		case []any:
+			for _, id := range x {
+				ids = append(ids, text(id))
+			}
+		case []string:
+			ids = append(ids, x...)
+		case nil:
+		default:
+			return nil, fmt.Errorf("findings: event_ids is %T", x)
+		}
+		f := alertFinding{columns: rows.Columns, values: v, rule: get("rule"), severity: get("severity"),
+			when: get("event_time"), profile: get("studio_profile"), resource: get("resource"), detail: get("detail")}
+		f.id = FindingID(f.rule, f.resource, ids)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// object is the JSON line of a finding: its identity, then the columns.
+func (f alertFinding) object() orderedObject {
+	o := orderedObject{keys: append([]string{"finding_id"}, f.columns...), vals: map[string]any{"finding_id": f.id}}
+	for i, c := range f.columns {
+		o.vals[c] = jsonValue(f.values[i])
+	}
+	return o
+}
+
+// line renders a finding on one line of plain text.
+func (f alertFinding) line() string {
+	s := fmt.Sprintf("[%s] %s %s", f.severity, f.rule, f.when)
+	if f.profile != "" {
+		s += " profile=" + f.profile
+	}
+	if f.resource != "" {
+		s += " resource=" + f.resource
+	}
+	if f.detail != "" {
+		s += " - " + f.detail
+	}
+	return plain(s)
+}
+
+// slackEscape escapes text for Slack mrkdwn: & < > are the control
+// characters of its markup (links, mentions such as <!channel>).
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// slackBodies builds the webhook messages: {"text": …} with one line per
+// finding, log content escaped, at most webhookLines findings each.
+func slackBodies(fs []alertFinding) [][]byte {
+	var out [][]byte
+	for start := 0; start < len(fs); start += webhookLines {
+		end := min(start+webhookLines, len(fs))
+		var b strings.Builder
+		if len(fs) > webhookLines {
+			fmt.Fprintf(&b, "auditlake: %d new findings (%d-%d)\n", len(fs), start+1, end)
+		} else {
+			fmt.Fprintf(&b, "auditlake: %d new finding%s\n", len(fs), plural(len(fs)))
+		}
+		for _, f := range fs[start:end] {
+			l := f.line()
+			if len(l) > 500 {
+				l = truncate(l, 500) + "…"
+			}
+			b.WriteString("• " + slackEscape(l) + "\n")
+		}
+		body, _ := json.Marshal(map[string]string{"text": strings.TrimSuffix(b.String(), "\n")})
+		out = append(out, body)
+	}
+	return out
+}
+
+func sendWebhook(ctx context.Context, client *http.Client, hook string, fs []alertFinding) error {
+	u, _ := url.Parse(hook)
+	where := u.Scheme + "://" + u.Host // the path of a Slack webhook is a secret
+	for _, body := range slackBodies(fs) {
+		if err := func() error {
+			ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(body))
+			if err != nil {
+				return fmt.Errorf("webhook %s: bad request", where)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				var ue *url.Error
+				if errors.As(err, &ue) {
+					err = ue.Err
+				}
+				return fmt.Errorf("webhook %s: %w", where, err)
+			}
+			defer resp.Body.Close()
+			snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				msg := fmt.Sprintf("webhook %s: HTTP status %s", where, resp.Status)
+				if s := strings.TrimSpace(plain(string(snippet))); s != "" {
+					msg += ": " + s
+				}
+				return errors.New(msg)
+			}
+			return nil
+		}(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// topicARN is a parsed arn:partition:sns:region:account:name.
+type topicARN struct{ partition, region string }
+
+func parseTopicARN(arn string) (topicARN, error) {
+	p := strings.Split(arn, ":")
+	if len(p) != 6 || p[0] != "arn" || p[2] != "sns" || p[3] == "" || p[5] == "" {
+		return topicARN{}, fmt.Errorf("alert: SNS topic %q: want arn:aws:sns:REGION:ACCOUNT:NAME", arn)
+	}
+	return topicARN{partition: p[1], region: p[3]}, nil
+}
+
+// snsEndpoint is AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL or the regional
+// endpoint.
+func snsEndpoint(t topicARN) string {
+	if os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != "true" {
+		for _, k := range []string{"AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL"} {
+			if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+				return v
+			}
+		}
+	}
+	suffix := "amazonaws.com"
+	if t.partition == "aws-cn" {
+		suffix = "amazonaws.com.cn"
+	}
+	return "https://sns." + t.region + "." + suffix
+}
+
+// snsBatches splits the findings into Publish messages (JSON lines) of at
+// most snsMaxMessage bytes.
+func snsBatches(fs []alertFinding) ([][]alertFinding, []string, error) {
+	var batches [][]alertFinding
+	var msgs []string
+	var cur []alertFinding
+	var b strings.Builder
+	for _, f := range fs {
+		line, err := json.Marshal(f.object())
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(cur) > 0 && b.Len()+len(line)+1 > snsMaxMessage {
+			batches, msgs = append(batches, cur), append(msgs, b.String())
+			cur = nil
+			b.Reset()
+		}
+		if len(line)+1 > snsMaxMessage {
+			line, _ = json.Marshal(map[string]string{"finding_id": f.id, "rule": f.rule, "severity": f.severity,
+				"event_time": f.when, "resource": truncate(f.resource, 1000), "note": "finding too large for SNS; see the report"})
+		}
+		cur = append(cur, f)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if len(cur) > 0 {
+		batches, msgs = append(batches, cur), append(msgs, b.String())
+	}
+	return batches, msgs, nil
+}
+
+// snsSubject is a subject of at most 100 printable ASCII characters.
+func snsSubject(fs []alertFinding) string {
+	sev := map[string]int{}
+	for _, f := range fs {
+		sev[f.severity]++
+	}
+	s := fmt.Sprintf("auditlake: %d new finding%s", len(fs), plural(len(fs)))
+	if sev["high"] > 0 {
+		s += fmt.Sprintf(" (%d high)", sev["high"])
+	}
+	if len(fs) == 1 {
+		s += ": " + fs[0].rule
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+	return truncate(s, snsMaxSubject)
+}
+
+type snsError struct {
+	Error struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	} `xml:"Error"`
+	RequestID string `xml:"RequestId"`
+}
+
+type snsPublishResponse struct {
+	MessageID string `xml:"PublishResult>MessageId"`
+}
+
+// publishSNS publishes the findings with the SNS Query API (Publish),
+// signed with SigV4, credentials and region from the default AWS config.
+func publishSNS(ctx context.Context, client *http.Client, topic string, fs []alertFinding) error {
+	t, err := parseTopicARN(topic)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("sns: AWS config: %w", err)
+	}
+	if cfg.Credentials == nil {
+		return errors.New("sns: no AWS credentials")
+	}
+	region := t.region // a topic is published to in its own region
+	if region == "" {
+		region = cfg.Region
+	}
+	endpoint := snsEndpoint(t)
+	batches, msgs, err := snsBatches(fs)
+	if err != nil {
+		return err
+	}
+	signer := v4.NewSigner()
+	for i, msg := range msgs {
+		form := url.Values{}
+		form.Set("Action", "Publish")
+		form.Set("Version", "2010-03-31")
+		form.Set("TopicArn", topic)
+		form.Set("Subject", snsSubject(batches[i]))
+		form.Set("Message", msg)
+		body := form.Encode()
+		if err := func() error {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			creds, err := cfg.Credentials.Retrieve(ctx)
+			if err != nil {
+				return fmt.Errorf("sns: AWS credentials: %w", err)
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/", strings.NewReader(body))
+			if err != nil {
+				return fmt.Errorf("sns: endpoint %q: %w", endpoint, err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+			sum := sha256.Sum256([]byte(body))
+			if err := signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sns", region, time.Now()); err != nil {
+				return fmt.Errorf("sns: signing: %w", err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("sns publish: %w", err)
+			}
+			defer resp.Body.Close()
+			rb, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				var e snsError
+				if xml.Unmarshal(rb, &e) == nil && e.Error.Code != "" {
+					return fmt.Errorf("sns publish to %s: HTTP status %s: %s: %s", topic, resp.Status, plain(e.Error.Code), plain(e.Error.Message))
+				}
+				return fmt.Errorf("sns publish to %s: HTTP status %s", topic, resp.Status)
+			}
+			var ok snsPublishResponse
+			if err := xml.Unmarshal(rb, &ok); err != nil || ok.MessageID == "" {
+				return fmt.Errorf("sns publish to %s: unexpected response (no MessageId)", topic)
+			}
+			return nil
+		}(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
