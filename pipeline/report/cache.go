@@ -21,9 +21,10 @@ type CacheStats struct {
 }
 
 // Sync copies the Parquet partitions of an s3:// lake that a question over
-// [since, until) needs (every day when both are zero) into dir, so that
-// DuckDB can read them locally. Files already in the cache with the same
-// size are kept: lake files are written once under content-derived names.
+// [since, until) needs (every day when both are zero), and the ingestion
+// manifests, into dir, so that DuckDB can read them locally. Files already
+// in the cache with the same size are kept: lake files are written once
+// under content-derived names.
 // DuckDB's S3 extension is not used: it cannot be installed everywhere.
 func Sync(ctx context.Context, lakeURL, dir string, since, until time.Time) (CacheStats, error) {
 	var st CacheStats
@@ -35,9 +36,12 @@ func Sync(ctx context.Context, lakeURL, dir string, since, until time.Time) (Cac
 	if err != nil {
 		return st, err
 	}
-	for _, table := range []string{lake.EventsDir, lake.AthenaQueries.Name} {
+	// The manifests too: the compliance report's completeness sections and
+	// the log_delivery_gap detection read them.
+	for _, table := range []string{lake.EventsDir, lake.AthenaQueries.Name, lake.ManifestDir} {
 		err := src.List(ctx, table+"/", func(o store.Object) error {
-			if !strings.HasSuffix(o.Key, ".parquet") || !dayWanted(o.Key, since, until) {
+			manifest := table == lake.ManifestDir && strings.HasSuffix(o.Key, ".json")
+			if !manifest && (!strings.HasSuffix(o.Key, ".parquet") || !dayWanted(o.Key, since, until)) {
 				return nil
 			}
 			st.Listed++

@@ -1,11 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +18,7 @@ import (
 )
 
 const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
-	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN])"
+	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -72,6 +76,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "alert":
 		return alert(ctx, opt, *policyFile, rest[1:], stdout, stderr)
+	case "compliance":
+		return complianceCmd(ctx, opt, *policyFile, rest[1:], stdout, stderr)
 	case "violations":
 		if len(rest) != 1 {
 			fmt.Fprintf(stderr, "report violations: unexpected argument %q; %s\n", rest[1], usage)
@@ -254,5 +260,72 @@ func alert(ctx context.Context, opt Options, policyFile string, args []string, s
 		return 1
 	}
 	fmt.Fprintf(stderr, "report alert: %d findings, %d new\n", res.Findings, res.New)
+	return 0
+}
+
+// complianceCmd is `report compliance --since T --until T --out FILE [--policy F]`.
+func complianceCmd(ctx context.Context, opt Options, policyFile string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compliance", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	since := fs.String("since", "", "from this time (RFC 3339, YYYY-MM-DD or a duration such as 30d)")
+	until := fs.String("until", "", "before this time")
+	out := fs.String("out", "", "report file; its extension picks the format: .md, .json or .html")
+	pf := fs.String("policy", policyFile, "policy YAML file (default: built-in defaults)")
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, stderr, err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "report compliance: unexpected argument %q; %s\n", fs.Arg(0), usage)
+		return 2
+	}
+	if *since == "" || *until == "" || *out == "" {
+		fmt.Fprintf(stderr, "report compliance: --since, --until and --out are required; %s\n", usage)
+		return 2
+	}
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	if !slices.Contains(ComplianceFormats, format) {
+		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json or .html\n", *out)
+		return 2
+	}
+	now := time.Now()
+	s, err := pipeline.ParseTime(*since, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "report compliance: --since: %v\n", err)
+		return 2
+	}
+	u, err := pipeline.ParseTime(*until, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "report compliance: --until: %v\n", err)
+		return 2
+	}
+	if !u.After(s) {
+		fmt.Fprintln(stderr, "report compliance: --until must be after --since")
+		return 2
+	}
+	p, err := loadPolicy(*pf)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	opt.Until = u
+	r, err := Open(ctx, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	var buf bytes.Buffer
+	if err := r.Compliance(ctx, s, u, &buf, format); err != nil {
+		fmt.Fprintf(stderr, "report compliance: %v\n", err)
+		return 1
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(stderr, "report compliance: %v\n", err)
+		return 1
+	}
 	return 0
 }

@@ -106,7 +106,10 @@ func (r *Report) load(ctx context.Context, opt Options) error {
 	if err := r.lineage(ctx); err != nil {
 		return err
 	}
-	return r.exec(ctx, "20_column_access")
+	if err := r.exec(ctx, "20_column_access"); err != nil {
+		return err
+	}
+	return r.LoadManifests(ctx)
 }
 
 func (r *Report) exec(ctx context.Context, name string) error {

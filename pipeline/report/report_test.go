@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -407,9 +408,12 @@ func TestS3Lake(t *testing.T) {
 	if err != nil || st.Copied != 0 || st.Kept == 0 || st.Kept != st.Listed {
 		t.Errorf("second sync = %+v, %v; want every file kept", st, err)
 	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "_manifest", "*.json")); len(m) != 10 {
+		t.Errorf("cache holds %d manifests, want the lake's 10", len(m))
+	}
 	// --until before the scenario's day leaves nothing to copy.
 	st, err = Sync(ctx, lakeURL, t.TempDir(), time.Time{}, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
-	if err != nil || st.Listed != 0 {
+	if err != nil || st.Listed != 10 { // only the manifests
 		t.Errorf("sync until June 30 = %+v, %v", st, err)
 	}
 }
@@ -433,5 +437,28 @@ func TestMainAlertSendsOnce(t *testing.T) {
 	errb.Reset()
 	if code := Main(context.Background(), []string{"alert"}, &out, &errb); code != 2 {
 		t.Errorf("alert without --state: exit %d", code)
+	}
+}
+
+func TestMainCompliance(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.html")
+	base := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--policy", scenario + "/policy.yaml"}
+	var o, e bytes.Buffer
+	if code := Main(context.Background(), append(base, "compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", out), &o, &e); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !bytes.Contains(b, []byte("<html")) || !bytes.Contains(b, []byte("data-scientist-full")) {
+		t.Errorf("compliance html (%d bytes, %v)", len(b), err)
+	}
+	for _, bad := range [][]string{
+		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02"},
+		{"compliance", "--since", "2026-07-02", "--until", "2026-07-01", "--out", out},
+		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.pdf"},
+	} {
+		e.Reset()
+		if code := Main(context.Background(), append(base, bad...), &o, &e); code != 2 {
+			t.Errorf("%q: exit %d, %q", bad, code, e.String())
+		}
 	}
 }

@@ -1,0 +1,252 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/queries"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const (
+	trailDir  = "/logs/trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/"
+	trail1105 = "111122223333_CloudTrail_us-east-1_20260701T1105Z_26c7563e2e13fe59.json"
+	trail1005 = "111122223333_CloudTrail_us-east-1_20260701T1005Z_396663ab5d07e762.json"
+)
+
+var (
+	windowSince = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	windowUntil = time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)
+)
+
+// tempLake copies the scenario's logs to a temporary folder, lets edit
+// change them, ingests them through the real path and opens the lake.
+func tempLake(t *testing.T, edit func(logs string)) *Report {
+	t.Helper()
+	tmp := t.TempDir()
+	logs := filepath.Join(tmp, "logs")
+	err := filepath.WalkDir(scenario+"/logs", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(scenario+"/logs", p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(logs, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(logs, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(logs)
+	dir := filepath.Join(tmp, "lake")
+	ctx := context.Background()
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{logs}, Lake: dir}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(ctx, Options{Lake: dir, Catalog: []string{scenario + "/catalog"}, Grants: []string{scenario + "/grants"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// gapSQL is the log_delivery_gap detection: the embedded one once it is in
+// queries/, else the staged copy in testdata/.
+func gapSQL(t *testing.T) string {
+	t.Helper()
+	if q, err := queries.Load("detect_log_delivery_gap"); err == nil {
+		return q.SQL
+	}
+	b, err := os.ReadFile("testdata/detect_log_delivery_gap.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func gapFindings(t *testing.T, r *Report) []string {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.LoadManifests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.Query(ctx, "SELECT "+FindingColumns+" FROM ("+strings.TrimSuffix(strings.TrimSpace(gapSQL(t)), ";")+") ORDER BY ALL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range rows.Values {
+		if ids, _ := v[7].([]any); len(ids) == 0 {
+			t.Errorf("finding without ids: %v", v)
+		}
+		out = append(out, strings.Join([]string{text(v[0]), text(v[1]), text(v[2]), text(v[5])}, " "))
+	}
+	return out
+}
+
+func TestLoadManifests(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	for range 2 { // idempotent
+		if err := r.LoadManifests(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := r.Query(ctx, `SELECT (SELECT count(*) FROM ingest_objects), (SELECT count(*) FROM ingest_objects WHERE format = 'cloudtrail'),
+		(SELECT sum(events) FROM ingest_hours WHERE format = 'cloudtrail'), (SELECT count(*) FROM digest_files),
+		(SELECT min(start) FROM digest_files), (SELECT max("end") FROM digest_files)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(rows.Values[0]))
+	for i, v := range rows.Values[0] {
+		got[i] = text(v)
+	}
+	if want := "10 6 37 6 2026-07-01T08:00:00Z 2026-07-01T15:00:00Z"; strings.Join(got, " ") != want {
+		t.Errorf("manifest tables: %s, want %s", strings.Join(got, " "), want)
+	}
+}
+
+// Must not fire: the digest lists exactly the six trail files ingested,
+// and hour 12 (no CloudTrail event) is vouched for by the digest.
+func TestLogDeliveryGapScenario(t *testing.T) {
+	if got := gapFindings(t, openScenario(t)); len(got) != 0 {
+		t.Errorf("log_delivery_gap fired on the scenario: %v", got)
+	}
+}
+
+// Must fire: the 11:05 trail file the digest lists was never delivered.
+func TestLogDeliveryGapMissingFile(t *testing.T) {
+	r := tempLake(t, func(logs string) {
+		if err := os.Remove(logs + strings.TrimPrefix(trailDir, "/logs") + trail1105); err != nil {
+			t.Fatal(err)
+		}
+	})
+	got := gapFindings(t, r)
+	want := "log_delivery_gap high 2026-07-01T08:00:00Z s3://org-audit-trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/" + trail1105
+	if strings.Join(got, "\n") != want {
+		t.Errorf("log_delivery_gap:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+func compliance(t *testing.T, r *Report, format string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	p, err := policy.Parse([]byte(scenarioPolicy(t)), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadManifests(ctx); err != nil { // before LoadPolicy: log_delivery_gap reads the tables
+		t.Fatal(err)
+	}
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.Compliance(ctx, windowSince, windowUntil, &b, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestComplianceGolden(t *testing.T) {
+	r := openScenario(t)
+	for _, format := range []string{"md", "json"} {
+		t.Run(format, func(t *testing.T) {
+			got := compliance(t, r, format)
+			golden := filepath.Join("testdata", "compliance."+format)
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestComplianceGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from %s (go test -run TestComplianceGolden -update to accept):\n%s", format, golden, got)
+			}
+		})
+	}
+}
+
+// Same inputs, same bytes: twice on one report and once on a second one.
+func TestComplianceDeterministic(t *testing.T) {
+	r := openScenario(t)
+	for _, format := range ComplianceFormats {
+		a, b := compliance(t, r, format), compliance(t, r, format)
+		r2, err := Open(context.Background(), Options{Lake: scenarioLake(t),
+			Catalog: []string{scenario + "/catalog"}, Grants: []string{scenario + "/grants"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := compliance(t, r2, format)
+		r2.Close()
+		if !bytes.Equal(a, b) || !bytes.Equal(a, c) {
+			t.Errorf("%s: two runs differ", format)
+		}
+	}
+}
+
+func TestComplianceErrors(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	var b bytes.Buffer
+	if err := r.Compliance(ctx, windowSince, windowUntil, &b, "pdf"); err == nil {
+		t.Error("unknown format accepted")
+	}
+	if err := r.Compliance(ctx, windowUntil, windowSince, &b, "md"); err == nil {
+		t.Error("until before since accepted")
+	}
+}
+
+// A denied call whose error code carries markup: the HTML report shows it
+// as text, holds no script and loads nothing.
+func TestComplianceHTMLEscapes(t *testing.T) {
+	const evil = `AccessDeniedException<script>alert(1)</script><img src=x onerror=alert(2)>`
+	r := tempLake(t, func(logs string) {
+		f := logs + strings.TrimPrefix(trailDir, "/logs") + trail1005
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(b), `"errorCode": "AccessDeniedException"`, `"errorCode": "`+strings.ReplaceAll(evil, `"`, `\"`)+`"`, 1)
+		if s == string(b) {
+			t.Fatal("no errorCode to replace")
+		}
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	out := string(compliance(t, r, "html"))
+	if !strings.Contains(out, "AccessDeniedException&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;") {
+		t.Errorf("injected value not shown escaped:\n%s", out)
+	}
+	lower := strings.ToLower(out)
+	for _, bad := range []string{"<script", "<img", "<link", "src=\"", "href=", "http://", "https://", "@import", "url("} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("HTML report holds %q", bad)
+		}
+	}
+	md := string(compliance(t, r, "md"))
+	if strings.Contains(md, "<script") {
+		t.Error("Markdown report holds <script")
+	}
+}
