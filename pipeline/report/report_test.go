@@ -403,6 +403,19 @@ func TestS3Lake(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "data-scientist-full") {
 		t.Errorf("who over the S3 lake:\n%s", out.String())
 	}
+	out.Reset()
+	violations := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
+		"--policy", scenario + "/policy.yaml", "--format", "json", "violations"}
+	if code := Main(ctx, violations, &out, &errb); code != 0 || strings.Count(out.String(), "\n") != 15 {
+		t.Errorf("violations over the S3 lake: exit %d, %d findings (want 15): %s", code, strings.Count(out.String(), "\n"), errb.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("sagemaker:\n  require_vpc: maybe\n"), 0o644)
+	errb.Reset()
+	if code := Main(ctx, []string{"--lake", lakeURL, "--policy", bad, "violations"}, &out, &errb); code == 0 ||
+		strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 || !strings.Contains(errb.String(), "bad.yaml:2") {
+		t.Errorf("bad policy: exit %d, %q; want one line naming bad.yaml:2", code, errb.String())
+	}
 	dir, _ := cacheDir(lakeURL)
 	st, err := Sync(ctx, lakeURL, dir, time.Time{}, time.Time{})
 	if err != nil || st.Copied != 0 || st.Kept == 0 || st.Kept != st.Listed {
