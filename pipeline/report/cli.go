@@ -149,14 +149,8 @@ func who(ctx context.Context, opt Options, format string, args []string, stdout,
 		fmt.Fprintf(stderr, "report who: unexpected argument %q; %s\n", fs.Arg(0), usage)
 		return 2
 	}
-	var err error
-	now := time.Now()
-	if f.Since, err = pipeline.ParseTime(*since, now); err != nil {
-		fmt.Fprintf(stderr, "report who: --since: %v\n", err)
-		return 2
-	}
-	if f.Until, err = pipeline.ParseTime(*until, now); err != nil {
-		fmt.Fprintf(stderr, "report who: --until: %v\n", err)
+	var ok bool
+	if f.Since, f.Until, ok = window("who", *since, *until, stderr); !ok {
 		return 2
 	}
 	opt.Since, opt.Until = f.Since, f.Until
@@ -181,15 +175,8 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 		fmt.Fprintf(stderr, "report profile: want one profile name; %s\n", usage)
 		return 2
 	}
-	now := time.Now()
-	s, err := pipeline.ParseTime(*since, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "report profile: --since: %v\n", err)
-		return 2
-	}
-	u, err := pipeline.ParseTime(*until, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "report profile: --until: %v\n", err)
+	s, u, ok := window("profile", *since, *until, stderr)
+	if !ok {
 		return 2
 	}
 	opt.Since, opt.Until = s, u
@@ -287,15 +274,8 @@ func complianceCmd(ctx context.Context, opt Options, policyFile string, args []s
 		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json or .html\n", *out)
 		return 2
 	}
-	now := time.Now()
-	s, err := pipeline.ParseTime(*since, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "report compliance: --since: %v\n", err)
-		return 2
-	}
-	u, err := pipeline.ParseTime(*until, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "report compliance: --until: %v\n", err)
+	s, u, ok := window("compliance", *since, *until, stderr)
+	if !ok {
 		return 2
 	}
 	if !u.After(s) {
@@ -328,4 +308,20 @@ func complianceCmd(ctx context.Context, opt Options, policyFile string, args []s
 		return 1
 	}
 	return 0
+}
+
+// window parses a command's --since and --until, printing one line and
+// returning false on a bad value.
+func window(cmd, since, until string, stderr io.Writer) (s, u time.Time, ok bool) {
+	now := time.Now()
+	var err error
+	if s, err = pipeline.ParseTime(since, now); err != nil {
+		fmt.Fprintf(stderr, "report %s: --since: %v\n", cmd, err)
+		return s, u, false
+	}
+	if u, err = pipeline.ParseTime(until, now); err != nil {
+		fmt.Fprintf(stderr, "report %s: --until: %v\n", cmd, err)
+		return s, u, false
+	}
+	return s, u, true
 }
