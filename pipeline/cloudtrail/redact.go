@@ -16,10 +16,11 @@ const Redacted = "***REDACTED***"
 // contains one of them (in any case of its first letter): Token covers
 // sessionToken, accessToken, refreshToken, idToken and X-Amz-Security-Token;
 // ecret covers secretAccessKey, secretKey and clientSecret; Url the
-// presigned URLs; Signature the presigned query strings.
+// presigned URLs; Signature= the presigned query strings (not SignatureVersion,
+// which every S3 data event carries).
 var secretHints = [][]byte{
 	[]byte("ssword"), []byte("SSWORD"), []byte("ecret"), []byte("Url"),
-	[]byte("Signature"), []byte("aterial"), []byte("rivateKey"),
+	[]byte("Signature="), []byte("aterial"), []byte("rivateKey"),
 }
 
 // secretKeys are member names (lower case) whose values are credentials.
