@@ -324,3 +324,24 @@ func TestIngestS3(t *testing.T) {
 		t.Errorf("second S3 run = %+v, want everything already ingested", again)
 	}
 }
+
+// TestProfilesFile: with no trail events to learn from, a profiles file
+// attributes access-log lines made with a Studio execution role.
+func TestProfilesFile(t *testing.T) {
+	profiles := filepath.Join(t.TempDir(), "profiles.json")
+	os.WriteFile(profiles, []byte(`{"arn:aws:iam::111122223333:role/SageMakerStudioExecutionRole_data-scientist-full": "data-scientist-full"}`), 0o644)
+	lakeDir := t.TempDir()
+	ingest(t, Options{Inputs: []string{filepath.Join(scenario, "access-log-bucket")}, Lake: lakeDir, ProfilesFile: profiles})
+	files, _ := filepath.Glob(filepath.Join(lakeDir, "events/dt=2026-07-01/profile=data-scientist-full/*.parquet"))
+	if len(files) != 1 {
+		t.Fatalf("profile partition = %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	rows, err := lake.ReadEvents(b)
+	if err != nil || len(rows) != 1 || rows[0].ProfileSource != "role_map" || rows[0].LogSource != lake.SourceS3AccessLog {
+		t.Errorf("rows = %+v, %v; want the presigned access-log read, attributed by the role map", rows, err)
+	}
+	if _, err := Ingest(context.Background(), Options{Inputs: []string{scenario}, Lake: t.TempDir(), ProfilesFile: "/no/such/profiles.json"}); err == nil {
+		t.Error("a missing profiles file was accepted")
+	}
+}

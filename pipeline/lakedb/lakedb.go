@@ -1,6 +1,7 @@
 // Package lakedb opens an embedded DuckDB over a local lake folder and
-// defines the lake contract's views on it (schemas/ and queries/). It is the
-// only package that links DuckDB (cgo); the ingest side stays CGO-free.
+// defines one view per table of the lake contract (schemas/) on it. DuckDB
+// (cgo) is linked only by the report side (lakedb, lineage, report); the
+// ingest side stays CGO-free.
 package lakedb
 
 import (

@@ -83,17 +83,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report violations: unexpected argument %q; %s\n", rest[1], usage)
 			return 2
 		}
-		p, err := loadPolicy(*policyFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "report: %v\n", err)
-			return 1
+		r, code := openWithPolicy(ctx, opt, *policyFile, stderr)
+		if r == nil {
+			return code
 		}
-		return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) {
-			if err := r.LoadPolicy(ctx, p); err != nil {
-				return nil, err
-			}
-			return r.Findings(ctx)
-		})
+		defer r.Close()
+		return answer(stdout, stderr, *format, func() (*Rows, error) { return r.Findings(ctx) })
 	case "who":
 		return who(ctx, opt, *format, rest[1:], stdout, stderr)
 	case "profile":
@@ -191,7 +186,34 @@ func run(ctx context.Context, opt Options, format string, stdout, stderr io.Writ
 		return 1
 	}
 	defer r.Close()
-	rows, err := ask(r)
+	return answer(stdout, stderr, format, func() (*Rows, error) { return ask(r) })
+}
+
+// openWithPolicy loads the policy (--policy, or the defaults), opens the
+// report and applies the policy. On failure it prints one line and returns
+// a nil report and the exit code.
+func openWithPolicy(ctx context.Context, opt Options, policyFile string, stderr io.Writer) (*Report, int) {
+	p, err := loadPolicy(policyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return nil, 1
+	}
+	r, err := Open(ctx, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return nil, 1
+	}
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		r.Close()
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return nil, 1
+	}
+	return r, 0
+}
+
+// answer asks one question and prints the rows.
+func answer(stdout, stderr io.Writer, format string, ask func() (*Rows, error)) int {
+	rows, err := ask()
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
@@ -225,22 +247,12 @@ func alert(ctx context.Context, opt Options, policyFile string, args []string, s
 		fmt.Fprintf(stderr, "report alert: --state is required and takes no arguments; %s\n", usage)
 		return 2
 	}
-	p, err := loadPolicy(policyFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "report: %v\n", err)
-		return 1
-	}
 	a.Stdout = stdout
-	r, err := Open(ctx, opt)
-	if err != nil {
-		fmt.Fprintf(stderr, "report: %v\n", err)
-		return 1
+	r, code := openWithPolicy(ctx, opt, policyFile, stderr)
+	if r == nil {
+		return code
 	}
 	defer r.Close()
-	if err := r.LoadPolicy(ctx, p); err != nil {
-		fmt.Fprintf(stderr, "report alert: %v\n", err)
-		return 1
-	}
 	res, err := r.Alert(ctx, a)
 	if err != nil {
 		fmt.Fprintf(stderr, "report alert: %v\n", err)
@@ -282,22 +294,12 @@ func complianceCmd(ctx context.Context, opt Options, policyFile string, args []s
 		fmt.Fprintln(stderr, "report compliance: --until must be after --since")
 		return 2
 	}
-	p, err := loadPolicy(*pf)
-	if err != nil {
-		fmt.Fprintf(stderr, "report: %v\n", err)
-		return 1
-	}
 	opt.Until = u
-	r, err := Open(ctx, opt)
-	if err != nil {
-		fmt.Fprintf(stderr, "report: %v\n", err)
-		return 1
+	r, code := openWithPolicy(ctx, opt, *pf, stderr)
+	if r == nil {
+		return code
 	}
 	defer r.Close()
-	if err := r.LoadPolicy(ctx, p); err != nil {
-		fmt.Fprintf(stderr, "report: %v\n", err)
-		return 1
-	}
 	var buf bytes.Buffer
 	if err := r.Compliance(ctx, s, u, &buf, format); err != nil {
 		fmt.Fprintf(stderr, "report compliance: %v\n", err)
