@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/valyala/fastjson"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
@@ -202,6 +203,74 @@ func FuzzNormalize(f *testing.F) {
 		if strings.Contains(ev.Raw, `"sessionToken":"`) && !strings.Contains(ev.Raw, `"sessionToken":"`+Redacted+`"`) &&
 			jsontext.Value(data).IsValid(jsontext.AllowDuplicateNames(true)) {
 			t.Fatalf("sessionToken not redacted: %s", ev.Raw)
+		}
+	})
+}
+
+// FuzzScanRecord: members finds the members getCI finds; whenever
+// scanRecord vouches for a record, each JSON
+// column it finds holds the same value as the parsed member it stands for;
+// and when it finds no string that could hold a secret, redaction of the
+// parsed record changes nothing.
+func FuzzScanRecord(f *testing.F) {
+	for _, s := range append(fuzzNormalizeSeeds,
+		`{"requestParameters":{"a":"}\"{"},"RESPONSEELEMENTS":[1,{"b":"\\"}],"responseElements":null,"additionalEventData":"x"}`,
+		` { "requestParameters" : { "k" : [ 1 , 2 ] } , "x":1 } `,
+		`{"request\u0050arameters":1,"requestParameters":2}`,
+		`{"requestParameters":1,"requestParameters":2}`,
+		`{"EVENTNAME":"a","eventname":"b","eventName":"c","eventName":"d","eventSOURCE":1}`,
+		`{"requestParameters":tru}`,
+		`{"a":{"b":["x","https://h/k\u003fX-Amz-Signature=s"]}}`,
+		`{"a":{"pass\u0077ord":"p"}}`,
+		`{"a":[{"SessionToken":"t"}],"Url":"https://h/?token=1"}`,
+	) {
+		f.Add([]byte(s))
+	}
+	for _, b := range corpusSeeds(64<<10, 100) {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if len(line) > 0 && len(line) <= 4<<10 && line[0] == '{' {
+				f.Add(bytes.Clone(line))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p, q fastjson.Parser
+		v, err := p.ParseBytes(data)
+		if err != nil || v.Type() != fastjson.TypeObject {
+			return
+		}
+		// members finds what getCI finds, name by name.
+		var m [len(topNames)]*fastjson.Value
+		members(v, topNames[:], m[:])
+		for i, name := range topNames {
+			if m[i] != getCI(v, name) {
+				t.Fatalf("members and getCI differ for %s", name)
+			}
+		}
+		sc := scanRecord(string(data))
+		if !sc.ok {
+			return
+		}
+		spans := sc.spans
+		for k, key := range blobKeys {
+			want := getCI(v, key)
+			if want == nil || want.Type() == fastjson.TypeNull {
+				continue
+			}
+			if spans[k].hi == 0 {
+				t.Fatalf("%s: member parsed but no span", key)
+			}
+			text := string(data[spans[k].lo:spans[k].hi])
+			got, err := q.Parse(text)
+			if err != nil {
+				t.Fatalf("%s: span %q does not parse: %v", key, text, err)
+			}
+			if g, w := appendJSON(nil, got), appendJSON(nil, want); !bytes.Equal(g, w) {
+				t.Fatalf("%s: span holds %s, member is %s", key, g, w)
+			}
+		}
+		if !sc.secrets && redact(v) {
+			t.Fatalf("scan found nothing to redact, the walk redacted: %s", appendJSON(nil, v))
 		}
 	})
 }

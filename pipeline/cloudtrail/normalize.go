@@ -49,6 +49,7 @@ type Normalizer struct {
 	Profiles *identity.Profiles
 
 	p, inner fastjson.Parser
+	in       interner
 }
 
 // Normalize fills ev from one raw record read from object (its location).
@@ -76,17 +77,19 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 		}
 	}
 	*ev = lake.Event{LogSource: lake.SourceCloudTrail, SourceObject: object, SourceOffset: rec.Offset}
+	var m [len(topNames)]*fastjson.Value
+	members(v, topNames[:], m[:])
 
-	ev.EventType = str(getCI(v, "eventType"))
+	ev.EventType = n.in.str(m[tEventType])
 	if ev.EventType == "AwsCloudTrailInsight" || get(v, "insightDetails") != nil {
 		return KindInsight, nil
 	}
-	ev.EventSource = str(getCI(v, "eventSource"))
-	ev.EventName = str(getCI(v, "eventName"))
+	ev.EventSource = n.in.str(m[tEventSource])
+	ev.EventName = n.in.str(m[tEventName])
 	if ev.EventName == "" {
 		return 0, ErrNotEvent
 	}
-	ts := str(getCI(v, "eventTime"))
+	ts := str(m[tEventTime])
 	if ts == "" {
 		// Copies that passed through Logstash or Panther moved the time.
 		ts = firstStr(v, []string{"@timestamp"}, []string{"p_event_time"})
@@ -100,38 +103,45 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	ev.EventTime = t
 
-	redacted := redact(v, raw)
+	// Raw is the record as read unless a credential had to be redacted. One
+	// scan of its text finds the JSON columns and whether redaction could
+	// change anything at all (it rarely can; the walk is then skipped).
+	ev.Raw = string(raw)
+	sc := scanRecord(ev.Raw)
+	if sc.secrets && redact(v) {
+		ev.Raw = string(appendJSON(nil, v))
+		sc = scanRecord(ev.Raw)
+	}
 
-	ev.EventID = str(getCI(v, "eventID"))
+	ev.EventID = str(m[tEventID])
 	if ev.EventID == "" {
 		ev.EventID = outerID
 	}
-	ev.Category = str(getCI(v, "eventCategory"))
+	ev.Category = n.in.str(m[tEventCategory])
 	ev.NetworkView = ev.Category == "NetworkActivity" || strings.HasPrefix(ev.EventType, "AwsVpceEvent")
-	ev.ReadOnly = boolPtr(getCI(v, "readOnly"))
-	ev.ErrorCode = str(getCI(v, "errorCode"))
-	ev.ErrorMessage = str(getCI(v, "errorMessage"))
-	ev.Region = str(getCI(v, "awsRegion"))
-	ev.SourceIP = str(getCI(v, "sourceIPAddress"))
-	ev.UserAgent = str(getCI(v, "userAgent"))
-	ev.VPCEndpointID = str(getCI(v, "vpcEndpointId"))
-	ev.RequestID = str(getCI(v, "requestID"))
+	ev.ReadOnly = boolPtr(m[tReadOnly])
+	ev.ErrorCode = n.in.str(m[tErrorCode])
+	ev.ErrorMessage = str(m[tErrorMessage])
+	ev.Region = n.in.str(m[tAWSRegion])
+	ev.SourceIP = n.in.str(m[tSourceIP])
+	ev.UserAgent = n.in.str(m[tUserAgent])
+	ev.VPCEndpointID = n.in.str(m[tVPCEndpointID])
+	ev.RequestID = str(m[tRequestID])
 
-	req := getCI(v, "requestParameters")
-	resp := getCI(v, "responseElements")
-	add := getCI(v, "additionalEventData")
-	ev.RequestParameters = blob(req)
-	ev.ResponseElements = blob(resp)
-	ev.AdditionalEventData = blob(add)
+	req, resp, add := m[tRequestParameters], m[tResponseElements], m[tAdditionalEventData]
+	// The JSON columns are slices of Raw (no copy) when the scan allows it.
+	ev.RequestParameters = blobText(req, ev.Raw, sc.spans[0], sc.ok)
+	ev.ResponseElements = blobText(resp, ev.Raw, sc.spans[1], sc.ok)
+	ev.AdditionalEventData = blobText(add, ev.Raw, sc.spans[2], sc.ok)
 	ev.Outcome = outcome(ev.ErrorCode, ev.EventName, resp)
-	if tls := getCI(v, "tlsDetails"); tls != nil {
-		ev.TLSVersion = str(get(tls, "tlsVersion"))
-		ev.CipherSuite = str(get(tls, "cipherSuite"))
-		ev.HostHeader = str(get(tls, "clientProvidedHostHeader"))
+	if tls := m[tTLSDetails]; tls != nil {
+		ev.TLSVersion = n.in.str(get(tls, "tlsVersion"))
+		ev.CipherSuite = n.in.str(get(tls, "cipherSuite"))
+		ev.HostHeader = n.in.str(get(tls, "clientProvidedHostHeader"))
 	}
 
-	identityOf(getCI(v, "userIdentity"), ev)
-	ev.AccountID = str(getCI(v, "recipientAccountId"))
+	identityOf(&n.in, m[tUserIdentity], ev)
+	ev.AccountID = n.in.str(m[tRecipientAccountID])
 	if ev.AccountID == "" {
 		ev.AccountID = ev.PrincipalAccountID
 	}
@@ -142,7 +152,7 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	case "athena.amazonaws.com":
 		athena(ev, req, resp)
 	case "s3.amazonaws.com":
-		s3Data(ev, v, req, add)
+		s3Data(&n.in, ev, m[tResources], req, add)
 	case "sagemaker.amazonaws.com":
 		sagemaker(ev, req)
 	case "elasticmapreduce.amazonaws.com":
@@ -168,11 +178,6 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	ev.StudioProfile, ev.ProfileSource = n.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 
-	if redacted {
-		ev.Raw = string(appendJSON(nil, v))
-	} else {
-		ev.Raw = string(raw)
-	}
 	if ev.EventID == "" {
 		sum := sha256.Sum256([]byte(ev.Raw))
 		ev.EventID = "x-" + hex.EncodeToString(sum[:16])
@@ -182,23 +187,26 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 }
 
 // identityOf maps userIdentity to the principal columns.
-func identityOf(u *fastjson.Value, ev *lake.Event) {
+func identityOf(in *interner, u *fastjson.Value, ev *lake.Event) {
 	if u == nil || u.Type() != fastjson.TypeObject {
 		return
 	}
-	ev.PrincipalType = str(getCI(u, "type"))
-	ev.PrincipalID = str(getCI(u, "principalId"))
-	ev.PrincipalAccountID = str(getCI(u, "accountId"))
-	ev.InvokedBy = str(getCI(u, "invokedBy"))
-	arn := str(getCI(u, "arn"))
-	ctx := getCI(u, "sessionContext")
-	ev.SourceIdentity = str(getCI(ctx, "sourceIdentity"))
-	issuer := getCI(ctx, "sessionIssuer")
+	var m [len(identityNames)]*fastjson.Value
+	members(u, identityNames[:], m[:])
+	ev.PrincipalType = in.str(m[iType])
+	ev.PrincipalID = in.str(m[iPrincipalID])
+	ev.PrincipalAccountID = in.str(m[iAccountID])
+	ev.InvokedBy = in.str(m[iInvokedBy])
+	arn := in.str(m[iARN])
+	var c [len(sessionNames)]*fastjson.Value
+	members(m[iSessionContext], sessionNames[:], c[:])
+	ev.SourceIdentity = in.str(c[sSourceIdentity])
+	issuer := c[sSessionIssuer]
 
 	switch ev.PrincipalType {
 	case "AssumedRole":
 		ev.PrincipalARN = arn
-		ev.RoleARN = str(getCI(issuer, "arn"))
+		ev.RoleARN = in.str(getCI(issuer, "arn"))
 		if ev.RoleARN == "" {
 			ev.RoleARN = roleFromSessionARN(arn)
 		}
@@ -209,7 +217,7 @@ func identityOf(u *fastjson.Value, ev *lake.Event) {
 	case "AWSService":
 		ev.PrincipalARN = ev.InvokedBy
 	case "IdentityCenterUser":
-		obo := getCI(u, "onBehalfOf")
+		obo := m[iOnBehalfOf]
 		ev.UserName = str(getCI(obo, "userId"))
 		ev.PrincipalARN = arn
 		if ev.PrincipalARN == "" && ev.UserName != "" {
@@ -217,13 +225,13 @@ func identityOf(u *fastjson.Value, ev *lake.Event) {
 		}
 	case "AWSAccount", "Unknown", "SAMLUser", "WebIdentityUser", "Directory":
 		ev.PrincipalARN = arn
-		ev.UserName = str(getCI(u, "userName"))
+		ev.UserName = in.str(m[iUserName])
 		if i := strings.LastIndexByte(ev.PrincipalID, ':'); i >= 0 && ev.PrincipalType == "AWSAccount" {
 			ev.SessionName = ev.PrincipalID[i+1:]
 		}
 	default: // IAMUser, Root, FederatedUser and types yet to come
 		ev.PrincipalARN = arn
-		ev.UserName = str(getCI(u, "userName"))
+		ev.UserName = in.str(m[iUserName])
 		if ev.PrincipalType == "FederatedUser" {
 			ev.SessionName = sessionName(arn, ev.PrincipalID)
 		}
@@ -402,15 +410,15 @@ func athena(ev *lake.Event, req, resp *fastjson.Value) {
 }
 
 // s3Data extracts S3 data events (and the management calls on buckets).
-func s3Data(ev *lake.Event, v, req, add *fastjson.Value) {
-	ev.S3Bucket = str(get(req, "bucketName"))
+func s3Data(in *interner, ev *lake.Event, resources, req, add *fastjson.Value) {
+	ev.S3Bucket = in.str(get(req, "bucketName"))
 	ev.S3Key = str(get(req, "key"))
 	if ev.S3Key == "" {
 		ev.S3Key = str(get(req, "prefix"))
 	}
 	if ev.S3Key == "" || ev.S3Bucket == "" {
-		if res := getCI(v, "resources"); res != nil {
-			a, _ := res.Array()
+		if resources != nil {
+			a, _ := resources.Array()
 			for _, r := range a {
 				t := str(getCI(r, "type"))
 				if t != "AWS::S3::Object" && t != "AWS::S3::Bucket" {
@@ -430,20 +438,20 @@ func s3Data(ev *lake.Event, v, req, add *fastjson.Value) {
 			}
 		}
 	}
-	in, okIn := int64Of(get(add, "bytesTransferredIn"))
-	out, okOut := int64Of(get(add, "bytesTransferredOut"))
+	bytesIn, okIn := int64Of(get(add, "bytesTransferredIn"))
+	bytesOut, okOut := int64Of(get(add, "bytesTransferredOut"))
 	if okIn || okOut {
-		total := in + out
+		total := bytesIn + bytesOut
 		ev.Bytes = &total
 	}
 	ev.S3HostID = str(get(add, "x-amz-id-2"))
-	ev.SignatureVersion = str(get(add, "SignatureVersion"))
-	ev.AuthType = str(get(add, "AuthenticationMethod"))
+	ev.SignatureVersion = in.str(get(add, "SignatureVersion"))
+	ev.AuthType = in.str(get(add, "AuthenticationMethod"))
 	if ev.CipherSuite == "" {
-		ev.CipherSuite = str(get(add, "CipherSuite"))
+		ev.CipherSuite = in.str(get(add, "CipherSuite"))
 	}
 	if ev.HostHeader == "" {
-		ev.HostHeader = str(get(req, "Host"))
+		ev.HostHeader = in.str(get(req, "Host"))
 	}
 }
 
@@ -522,8 +530,17 @@ func validUTF8(ev *lake.Event) {
 		&ev.Workgroup, &ev.LFSession, &ev.LFPrincipal, &ev.LFRequesterService, &ev.LFPlatformType, &ev.LFJobID,
 		&ev.TargetRoleARN, &ev.ResourceName, &ev.InstanceType, &ev.KMSKeyID, &ev.RequestID,
 		&ev.S3Operation, &ev.RequestURI, &ev.Referer, &ev.VersionID, &ev.BucketOwner, &ev.SignatureVersion,
-		&ev.AuthType, &ev.TLSVersion, &ev.CipherSuite, &ev.HostHeader, &ev.AccessPointARN,
-		&ev.RequestParameters, &ev.ResponseElements, &ev.AdditionalEventData, &ev.Raw} {
+		&ev.AuthType, &ev.TLSVersion, &ev.CipherSuite, &ev.HostHeader, &ev.AccessPointARN} {
+		if !utf8.ValidString(*p) {
+			*p = strings.ToValidUTF8(*p, "\uFFFD")
+		}
+	}
+	// The JSON columns are slices of Raw at member boundaries, or JSON that
+	// appendJSON wrote (always valid): they need a look only when Raw does.
+	if utf8.ValidString(ev.Raw) {
+		return
+	}
+	for _, p := range []*string{&ev.RequestParameters, &ev.ResponseElements, &ev.AdditionalEventData, &ev.Raw} {
 		if !utf8.ValidString(*p) {
 			*p = strings.ToValidUTF8(*p, "\uFFFD")
 		}

@@ -575,3 +575,20 @@ func assertJSONEqual(t *testing.T, name, got, want string) {
 		t.Errorf("%s = %s, want %s", name, got, want)
 	}
 }
+
+// TestLowerKeyCoversKeyTables: lowerKey's quick filter (length, last
+// letter) must let every name of the key tables through, in any case.
+func TestLowerKeyCoversKeyTables(t *testing.T) {
+	for _, m := range []map[string]bool{secretKeys, urlKeys} {
+		for k := range m {
+			for _, in := range []string{k, strings.ToUpper(k)} {
+				if got := string(lowerKey(nil, []byte(in))); got != k {
+					t.Errorf("lowerKey(%q) = %q, want %q", in, got, k)
+				}
+			}
+		}
+	}
+	if got := lowerKey(nil, []byte("eventName")); len(got) != 0 {
+		t.Errorf("lowerKey(eventName) = %q, want nothing", got)
+	}
+}

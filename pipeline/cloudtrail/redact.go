@@ -11,18 +11,6 @@ import (
 // Redacted replaces a credential in stored records.
 const Redacted = "***REDACTED***"
 
-// Cheap byte patterns that a record must contain for redaction to be worth
-// a walk over the whole record. Each secret key or URL parameter below
-// contains one of them (in any case of its first letter): Token covers
-// sessionToken, accessToken, refreshToken, idToken and X-Amz-Security-Token;
-// ecret covers secretAccessKey, secretKey and clientSecret; Url the
-// presigned URLs; Signature= the presigned query strings (not SignatureVersion,
-// which every S3 data event carries).
-var secretHints = [][]byte{
-	[]byte("ssword"), []byte("SSWORD"), []byte("ecret"), []byte("Url"),
-	[]byte("Signature="), []byte("aterial"), []byte("rivateKey"),
-}
-
 // secretKeys are member names (lower case) whose values are credentials.
 var secretKeys = map[string]bool{
 	"sessiontoken": true, "password": true, "secretaccesskey": true, "secretkey": true,
@@ -36,22 +24,11 @@ var urlKeys = map[string]bool{"authorizedurl": true, "presignedurl": true, "url"
 // redact removes credentials from v in place and reports whether it
 // changed anything: STS session tokens and secret keys, EMR session
 // passwords, SageMaker presigned domain URLs, presigned S3 query strings.
-func redact(v *fastjson.Value, raw []byte) bool {
-	hit := hasSecretToken(raw)
-	for _, h := range secretHints {
-		if hit {
-			break
-		}
-		if bytes.Contains(raw, h) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
-		return false
-	}
-	return redactValue(v)
-}
+//
+// Normalize calls it only for records whose scan (scanRecord) found a
+// string that could matter; FuzzScanRecordSecrets checks that the walk
+// changes nothing in the others.
+func redact(v *fastjson.Value) bool { return redactValue(v) }
 
 func redactValue(v *fastjson.Value) bool {
 	changed := false
@@ -59,15 +36,16 @@ func redactValue(v *fastjson.Value) bool {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		o.Visit(func(k []byte, x *fastjson.Value) {
-			key := lowerKey(k)
+			var buf [maxKeyLen]byte
+			key := lowerKey(buf[:0], k)
 			switch {
-			case secretKeys[key] && x.Type() != fastjson.TypeNull:
+			case secretKeys[string(key)] && x.Type() != fastjson.TypeNull:
 				if x.Type() != fastjson.TypeString || string(x.GetStringBytes()) != Redacted {
 					*x = *quoted(Redacted) // in place: o.Set would miss a duplicate key
 					changed = true
 				}
-			case urlKeys[key] && x.Type() == fastjson.TypeString:
-				if s, ok := redactURL(string(x.GetStringBytes()), key != "url"); ok {
+			case urlKeys[string(key)] && x.Type() == fastjson.TypeString:
+				if s, ok := redactURL(string(x.GetStringBytes()), string(key) != "url"); ok {
 					*x = *quoted(s)
 					changed = true
 				}
@@ -85,8 +63,13 @@ func redactValue(v *fastjson.Value) bool {
 			}
 		}
 	case fastjson.TypeString:
-		// presigned URLs can appear in any string (e.g. a Request-URI)
-		s := string(v.GetStringBytes())
+		// presigned URLs can appear in any string (e.g. a Request-URI); a
+		// URL with credentials has a query.
+		b := v.GetStringBytes()
+		if bytes.IndexByte(b, '?') < 0 {
+			return false
+		}
+		s := string(b)
 		if strings.Contains(s, "X-Amz-Signature=") || strings.Contains(s, "X-Amz-Security-Token=") || strings.Contains(s, "Signature=") {
 			if r, ok := redactURL(s, false); ok {
 				*v = *quoted(r)
@@ -131,45 +114,30 @@ func redactURL(s string, all bool) (string, bool) {
 	return s[:i+1] + strings.Join(pairs, "&"), true
 }
 
-// tokenKeys are the credential names ending in "Token", without it.
-var tokenKeys = [][]byte{[]byte("session"), []byte("Session"), []byte("ccess"), []byte("efresh"),
-	[]byte("id"), []byte("Id"), []byte("Security-"), []byte("SESSION"), []byte("ACCESS")}
+// maxKeyLen is the longest member name in secretKeys and urlKeys
+// (masteruserpassword).
+const maxKeyLen = 18
 
-// hasSecretToken reports whether raw holds a credential named …Token
-// (sessionToken, accessToken, refreshToken, idToken, X-Amz-Security-Token)
-// or a token= URL parameter, without being fooled by the many harmless
-// ones (clientRequestToken, NextToken).
-func hasSecretToken(raw []byte) bool {
-	for i := 0; ; {
-		j := bytes.Index(raw[i:], []byte("Token"))
-		if j < 0 {
-			break
-		}
-		at := i + j
-		for _, k := range tokenKeys {
-			if bytes.HasSuffix(raw[:at], k) {
-				return true
-			}
-		}
-		i = at + len("Token")
+// lowerKey appends the lower-case form of a member name that could be in
+// secretKeys or urlKeys to dst; it appends nothing for names that cannot
+// (by length, or by last letter: all of them end in n, d, y, t or l).
+func lowerKey[T string | []byte](dst []byte, k T) []byte {
+	if len(k) < 3 || len(k) > maxKeyLen {
+		return dst
 	}
-	return bytes.Contains(raw, []byte("token=")) || bytes.Contains(raw, []byte("TOKEN"))
-}
-
-// lowerKey lower-cases a member name for the key tables; names that cannot
-// be in them (too long) are not converted.
-func lowerKey(k []byte) string {
-	if len(k) > len("masteruserpassword") {
-		return ""
+	switch k[len(k)-1] | 0x20 {
+	case 'n', 'd', 'y', 't', 'l':
+	default:
+		return dst
 	}
-	var buf [32]byte
-	for i, c := range k {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		buf[i] = c
+		dst = append(dst, c)
 	}
-	return string(buf[:len(k)])
+	return dst
 }
 
 func quoted(s string) *fastjson.Value {

@@ -96,6 +96,11 @@ func (p *Profiles) Learn(eventSource, eventName, requestParameters string) {
 	if eventSource != "sagemaker.amazonaws.com" || requestParameters == "" {
 		return
 	}
+	switch eventName {
+	case "CreateDomain", "UpdateDomain", "CreateUserProfile", "UpdateUserProfile", "DeleteUserProfile":
+	default:
+		return // the other calls teach nothing; skip decoding their requests
+	}
 	var req struct {
 		DomainID            string                         `json:"domainId"`
 		UserProfileName     string                         `json:"userProfileName"`
