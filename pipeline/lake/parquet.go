@@ -3,6 +3,7 @@ package lake
 import (
 	"bytes"
 	"sort"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -23,30 +24,96 @@ type Table[R any] struct {
 	Partition func(*R) string    // folder of the row below the lake root
 	Less      func(a, b *R) bool // order of rows within a file (schemas `sort`)
 	Size      func(*R) int       // memory estimate, for flush budgeting
+
+	chunks sync.Pool // of *[]R with cap chunkRows: row buffers, reused between files
+}
+
+// chunk returns an empty row buffer of capacity chunkRows.
+func (t *Table[R]) chunk() []R {
+	if c, ok := t.chunks.Get().(*[]R); ok {
+		return (*c)[:0]
+	}
+	return make([]R, 0, chunkRows)
+}
+
+// release clears row buffers whose rows are written and keeps them for
+// reuse: memory the process already has is much cheaper than fresh pages
+// (measured: BENCHMARKS.md).
+func (t *Table[R]) release(chunks [][]R) {
+	for _, c := range chunks {
+		clear(c)
+		c = c[:0]
+		t.chunks.Put(&c)
+	}
 }
 
 // EncodeEvents sorts and encodes events (see Encode).
 func EncodeEvents(rows []Event) ([]byte, error) { return Encode(Events, rows) }
 
-// encodeEvents writes sorted events in batches through eventWire.
-func encodeEvents(rows []*Event) ([]byte, error) {
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[eventWire](&buf, append(writerOptions(), eventWireSchema)...)
-	batch := make([]eventWire, 0, 1024)
-	for i, e := range rows {
+// eventEncoder holds the output buffer and the row batch of an events
+// file, kept in eventEncoders between files so that the buffer does not
+// grow again from nothing for every file. (The Parquet writer itself is new
+// for every file: parquet-go v0.32's Writer.Reset leaves path_in_schema out
+// of the next file's column metadata.)
+type eventEncoder struct {
+	buf   bytes.Buffer
+	batch []eventWire
+}
+
+var eventEncoders = sync.Pool{New: func() any { return &eventEncoder{batch: make([]eventWire, 0, 1024)} }}
+
+// blobColumns are the events columns that hold whole records or JSON
+// documents: min/max bounds of them help no query, so none are computed.
+var blobColumns = func() parquet.WriterOption {
+	opts := []parquet.WriterOption{}
+	for _, c := range []string{"raw", "request_parameters", "response_elements", "additional_event_data", "query_text"} {
+		opts = append(opts, parquet.SkipPageBounds(c))
+	}
+	return multiOption(opts)
+}()
+
+// multiOption applies several writer options as one.
+type multiOption []parquet.WriterOption
+
+func (m multiOption) ConfigureWriter(c *parquet.WriterConfig) {
+	for _, o := range m {
+		o.ConfigureWriter(c)
+	}
+}
+
+// encodeEvents writes sorted events through a pooled encoder. The returned
+// bytes are valid until release is called.
+func encodeEvents(rows []*Event) (b []byte, release func(), err error) {
+	e := eventEncoders.Get().(*eventEncoder)
+	release = func() { eventEncoders.Put(e) }
+	if b, err = e.encode(rows); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return b, release, nil
+}
+
+// encode writes rows as one Parquet file, in batches through eventWire,
+// into e's buffer, which it returns.
+func (e *eventEncoder) encode(rows []*Event) ([]byte, error) {
+	e.buf.Reset()
+	w := parquet.NewGenericWriter[eventWire](&e.buf, append(writerOptions(), eventWireSchema, blobColumns)...)
+	batch := e.batch[:0]
+	for i, ev := range rows {
 		batch = batch[:len(batch)+1]
-		toWire(e, &batch[len(batch)-1])
+		toWire(ev, &batch[len(batch)-1])
 		if len(batch) == cap(batch) || i == len(rows)-1 {
 			if _, err := w.Write(batch); err != nil {
 				return nil, err
 			}
+			clear(batch) // drop the references to the rows
 			batch = batch[:0]
 		}
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return e.buf.Bytes(), nil
 }
 
 // eventWireSchema names the written schema "Event", as Event's own.
@@ -70,11 +137,17 @@ func Encode[R any](t *Table[R], rows []R) ([]byte, error) {
 	for i := range rows {
 		ptrs[i] = &rows[i]
 	}
-	return encode(t, ptrs)
+	b, release, err := encode(t, ptrs)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return bytes.Clone(b), nil
 }
 
-// encode sorts the rows (by pointer: rows are large) and encodes them.
-func encode[R any](t *Table[R], rows []*R) ([]byte, error) {
+// encode sorts the rows (by pointer: rows are large) and encodes them. The
+// returned bytes are valid until release is called.
+func encode[R any](t *Table[R], rows []*R) (b []byte, release func(), err error) {
 	sort.Slice(rows, func(i, j int) bool { return t.Less(rows[i], rows[j]) })
 	if evs, ok := any(rows).([]*Event); ok {
 		return encodeEvents(evs)
@@ -89,13 +162,13 @@ func encode[R any](t *Table[R], rows []*R) ([]byte, error) {
 	for _, r := range rows {
 		one[0] = *r
 		if _, err := w.Write(one); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := w.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), func() {}, nil
 }
 
 // Read decodes a Parquet file written by Encode.

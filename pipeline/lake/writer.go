@@ -119,6 +119,7 @@ type Writer[R any] struct {
 	quarantine []QuarantineEntry
 	qBytes     int
 	pending    chan error // the file being encoded in the background
+	written    [][]R      // its row buffers, released once it is written
 }
 
 // part buffers the rows of one partition in fixed-size chunks, so that
@@ -132,25 +133,26 @@ type part[R any] struct {
 
 const chunkRows = 512
 
-func (p *part[R]) add(r *R) {
+func (p *part[R]) add(t *Table[R], r *R) {
 	if len(p.chunks) == 0 || len(p.chunks[len(p.chunks)-1]) == chunkRows {
-		p.chunks = append(p.chunks, make([]R, 0, chunkRows))
+		p.chunks = append(p.chunks, t.chunk())
 	}
 	last := &p.chunks[len(p.chunks)-1]
 	*last = append(*last, *r)
 	p.n++
 }
 
-// take hands over the buffered rows and empties the part.
-func (p *part[R]) take() []*R {
+// take hands over the buffered rows and their buffers, and empties the part.
+func (p *part[R]) take() ([]*R, [][]R) {
 	out := make([]*R, 0, p.n)
 	for _, c := range p.chunks {
 		for i := range c {
 			out = append(out, &c[i])
 		}
 	}
+	chunks := p.chunks
 	p.chunks, p.n, p.size = nil, 0, 0
-	return out
+	return out, chunks
 }
 
 // NewWriter starts writing the object with the given id (ObjectID) and
@@ -185,7 +187,7 @@ func (w *Writer[R]) Add(ctx context.Context, row *R) (bool, error) {
 		p = &part[R]{}
 		w.parts[key] = p
 	}
-	p.add(row)
+	p.add(w.t, row)
 	s := w.t.Size(row)
 	p.size += s
 	w.size += s
@@ -212,7 +214,7 @@ func (w *Writer[R]) flush(ctx context.Context, key string) error {
 		return nil
 	}
 	w.size -= p.size
-	rows := p.take()
+	rows, chunks := p.take()
 	name := fmt.Sprintf("%s/%s-%04d.parquet", key, w.objectID, p.next)
 	p.next++
 	w.files = append(w.files, name)
@@ -222,14 +224,16 @@ func (w *Writer[R]) flush(ctx context.Context, key string) error {
 		return err
 	}
 	done := make(chan error, 1)
-	w.pending = done
+	w.pending, w.written = done, chunks
 	go func() {
-		b, err := encode(w.t, rows)
+		b, release, err := encode(w.t, rows)
 		if err != nil {
 			done <- fmt.Errorf("encode %s: %w", name, err)
 			return
 		}
-		done <- w.st.Put(ctx, name, b)
+		err = w.st.Put(ctx, name, b)
+		release()
+		done <- err
 	}()
 	return nil
 }
@@ -241,6 +245,8 @@ func (w *Writer[R]) wait() error {
 	}
 	err := <-w.pending
 	w.pending = nil
+	w.t.release(w.written)
+	w.written = nil
 	return err
 }
 

@@ -26,7 +26,7 @@ var lakeCodec compress.Codec = &pageCodec{}
 func (c *pageCodec) init() {
 	c.once.Do(func() {
 		c.enc, c.err = zstd.NewWriter(nil,
-			zstd.WithEncoderLevel(zstd.SpeedDefault),
+			zstd.WithEncoderLevel(zstd.SpeedFastest),
 			zstd.WithWindowSize(pageBufferSize),
 			zstd.WithEncoderConcurrency(2),
 			zstd.WithZeroFrames(true),

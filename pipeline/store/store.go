@@ -37,6 +37,7 @@ type Store interface {
 	// when there is none.
 	Stat(ctx context.Context, key string) (Object, error)
 	// Put stores data under key atomically, replacing any earlier object.
+	// It does not keep data after it returns (callers reuse the buffer).
 	Put(ctx context.Context, key string, data []byte) error
 	// Location renders a key for people and for the lake's source_object
 	// column: an absolute path or an s3:// URL.
