@@ -321,10 +321,9 @@ func scanRecord(raw string) recordScan {
 	}
 	// Which string checks can matter at all, from two quick passes over the
 	// whole record: most records have no '?' and no escape.
-	h := hints{
-		query:  strings.IndexByte(raw, '?') >= 0 || strings.Contains(raw, "u003"),
-		escape: strings.IndexByte(raw, '\\') >= 0,
-	}
+	var h hints
+	h.escape = strings.IndexByte(raw, '\\') >= 0
+	h.query = strings.IndexByte(raw, '?') >= 0 || h.escape && strings.Contains(raw, `\u003`)
 	secrets := false
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {

@@ -257,9 +257,27 @@ func TestIndexDedupesAcrossObjectsAndRuns(t *testing.T) {
 		t.Error("a new run wrote an event id the lake already holds")
 	}
 	// Re-ingesting the object that owns the id writes it again (same file).
-	w4 := NewWriter(st, Events, NewIndex(st), "first", "first")
+	idx4 := NewIndex(st)
+	w4 := NewWriter(st, Events, idx4, "first", "first")
 	if ok, _ := w4.Add(ctx, &e); !ok {
 		t.Error("re-ingesting the owning object refused its own event")
+	}
+	// ... once: a second copy in the same object is a duplicate.
+	if ok, _ := w4.Add(ctx, &e); ok {
+		t.Error("the same object wrote an event id twice")
+	}
+	// The same object written again in the same run (a second writer) writes it again.
+	w5 := NewWriter(st, Events, idx4, "first", "first")
+	if ok, _ := w5.Add(ctx, &e); !ok {
+		t.Error("a second writer of the owning object refused its event")
+	}
+	// Without an index, duplicates within the object are still dropped.
+	w6 := NewWriter(st, Events, nil, "x", "x")
+	if ok, _ := w6.Add(ctx, &e); !ok {
+		t.Error("first write without an index refused")
+	}
+	if ok, _ := w6.Add(ctx, &e); ok {
+		t.Error("without an index, the same object wrote an event id twice")
 	}
 }
 
@@ -387,5 +405,21 @@ func TestEncodeReusedWriterGivesSameBytes(t *testing.T) {
 	}
 	if got[2999].Raw != big[2999].Raw || got[5].Bytes == nil || *got[5].Bytes != 5 || got[6].Bytes != nil {
 		t.Errorf("read back rows differ from the written ones")
+	}
+}
+
+func TestDayOf(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 7, 1, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 12, 31, 23, 0, 0, 0, time.FixedZone("x", -3600)), // 2027-01-01 in UTC
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 3, 4, 0, 0, 0, 0, time.UTC),
+		{},
+	} {
+		if got, want := dayOf(tm), tm.UTC().Format("2006-01-02"); got != want {
+			t.Errorf("dayOf(%v) = %q, want %q", tm, got, want)
+		}
 	}
 }

@@ -34,6 +34,9 @@ func PartitionValue(v string) string {
 	if v == "" {
 		return NoProfile
 	}
+	if safeSegment(v) {
+		return v
+	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -49,6 +52,18 @@ func PartitionValue(v string) string {
 		}
 	}
 	return b.String()
+}
+
+// safeSegment reports whether PartitionValue keeps v as it is.
+func safeSegment(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '@' || c == ',' || c == '-' || c == '+' || c == '.' && i > 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // EventsPartition is the folder of one (day, profile) partition.

@@ -27,16 +27,29 @@ const DefaultBudget = 24 << 20
 // from _index/<table>/ the first time that day is seen. Ids are kept as
 // 64-bit hashes. It is safe for concurrent use.
 type Index struct {
-	st     store.Store
-	mu     sync.Mutex
-	days   map[string]map[uint64]int32 // table/dt=day → id hash → owner object
-	owners []string
-	ownerN map[string]int32
+	st      store.Store
+	mu      sync.Mutex
+	days    map[string]map[uint64]claim // table/dt=day → id hash → who holds it
+	owners  []string
+	ownerN  map[string]int32
+	writers int32 // writers started, for claim.writer
 }
+
+// claim says which object holds an id and, when a writer claimed it in
+// this process, which writer (0: read from the lake).
+type claim struct{ owner, writer int32 }
 
 // NewIndex returns an index over the lake in st.
 func NewIndex(st store.Store) *Index {
-	return &Index{st: st, days: map[string]map[uint64]int32{}, ownerN: map[string]int32{}}
+	return &Index{st: st, days: map[string]map[uint64]claim{}, ownerN: map[string]int32{}}
+}
+
+// newWriter numbers a new writer (from 1).
+func (x *Index) newWriter() int32 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.writers++
+	return x.writers
 }
 
 func (x *Index) owner(objectID string) int32 {
@@ -49,9 +62,9 @@ func (x *Index) owner(objectID string) int32 {
 	return n
 }
 
-// claim records that objectID writes id on day. It reports false when
-// another object already wrote it.
-func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID string) (bool, error) {
+// claim records that writer, writing objectID, writes id on day. It reports
+// false when another object already wrote it, or this writer did.
+func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID string, writer int32) (bool, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	ids, ok := x.days[dayDir]
@@ -63,15 +76,15 @@ func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID str
 		x.days[dayDir] = ids
 	}
 	me := x.owner(objectID)
-	if o, ok := ids[h]; ok {
-		return o == me, nil
+	if c, ok := ids[h]; ok && (c.owner != me || c.writer == writer) {
+		return false, nil
 	}
-	ids[h] = me
+	ids[h] = claim{me, writer}
 	return true, nil
 }
 
-func (x *Index) load(ctx context.Context, dayDir string) (map[uint64]int32, error) {
-	ids := map[uint64]int32{}
+func (x *Index) load(ctx context.Context, dayDir string) (map[uint64]claim, error) {
+	ids := map[uint64]claim{}
 	prefix := dayDir + "/"
 	err := x.st.List(ctx, prefix, func(o store.Object) error {
 		if !strings.HasSuffix(o.Key, ".ids") {
@@ -88,7 +101,7 @@ func (x *Index) load(ctx context.Context, dayDir string) (map[uint64]int32, erro
 			return fmt.Errorf("read %s: %w", x.st.Location(o.Key), err)
 		}
 		for i := 0; i+8 <= len(b); i += 8 {
-			ids[binary.LittleEndian.Uint64(b[i:])] = owner
+			ids[binary.LittleEndian.Uint64(b[i:])] = claim{owner: owner}
 		}
 		return nil
 	})
@@ -110,11 +123,13 @@ type Writer[R any] struct {
 	source   string
 	budget   int
 
-	parts map[string]*part[R]
-	size  int
-	seen  map[uint64]struct{}
-	ids   map[string][]uint64
-	files []string
+	parts  map[string]*part[R]
+	size   int
+	writer int32               // this writer's number in idx
+	seen   map[uint64]struct{} // ids written, when there is no idx
+	ids    map[string][]uint64
+	files  []string
+	dayDir [2]string // the last day seen and its index folder
 
 	quarantine []QuarantineEntry
 	qBytes     int
@@ -158,8 +173,14 @@ func (p *part[R]) take() ([]*R, [][]R) {
 // NewWriter starts writing the object with the given id (ObjectID) and
 // location into table t. idx may be nil to skip lake-wide dedupe.
 func NewWriter[R any](st store.Store, t *Table[R], idx *Index, objectID, location string) *Writer[R] {
-	return &Writer[R]{st: st, t: t, idx: idx, objectID: objectID, source: location, budget: DefaultBudget,
-		parts: map[string]*part[R]{}, seen: map[uint64]struct{}{}, ids: map[string][]uint64{}}
+	w := &Writer[R]{st: st, t: t, idx: idx, objectID: objectID, source: location, budget: DefaultBudget,
+		parts: map[string]*part[R]{}, ids: map[string][]uint64{}}
+	if idx != nil {
+		w.writer = idx.newWriter()
+	} else {
+		w.seen = map[uint64]struct{}{}
+	}
+	return w
 }
 
 // SetBudget changes the buffered-bytes budget (for tests and benchmarks).
@@ -169,17 +190,21 @@ func (w *Writer[R]) SetBudget(n int) { w.budget = n }
 // id was already written (by this object or by another).
 func (w *Writer[R]) Add(ctx context.Context, row *R) (bool, error) {
 	h := xxhash.Sum64String(w.t.ID(row))
-	if _, dup := w.seen[h]; dup {
-		return false, nil
-	}
 	day := w.t.Day(row)
 	if w.idx != nil {
-		ok, err := w.idx.claim(ctx, indexDir(w.t.Name, day), h, w.objectID)
+		if w.dayDir[0] != day {
+			w.dayDir = [2]string{day, indexDir(w.t.Name, day)}
+		}
+		ok, err := w.idx.claim(ctx, w.dayDir[1], h, w.objectID, w.writer)
 		if err != nil || !ok {
 			return false, err
 		}
+	} else {
+		if _, dup := w.seen[h]; dup {
+			return false, nil
+		}
+		w.seen[h] = struct{}{}
 	}
-	w.seen[h] = struct{}{}
 	w.ids[day] = append(w.ids[day], h)
 	key := w.t.Partition(row)
 	p := w.parts[key]
