@@ -182,6 +182,9 @@ type ingester struct {
 	profiles *identity.Profiles
 	norm     cloudtrail.Normalizer
 
+	hour    int64 // hours since 1970 of hourStr (hourKey)
+	hourStr string
+
 	profilesBefore []byte
 }
 
@@ -405,7 +408,10 @@ const formatsKnown = "not CloudTrail JSON, Athena query executions or an S3 serv
 
 // cloudTrail streams the records of one CloudTrail object into w.
 func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
-	rd := cloudtrail.NewReader(body)
+	// Reading (gunzip, splitting) runs in its own goroutine, alongside
+	// normalizing here and Parquet encoding in the writer's.
+	rd := cloudtrail.NewPrefetch(body)
+	defer rd.Close()
 	var ev lake.Event
 	for {
 		rec, err := rd.Next()
@@ -462,8 +468,21 @@ func admit[R any](ctx context.Context, in *ingester, w *lake.Writer[R], row *R, 
 		return nil
 	}
 	m.Written++
-	m.Hours[at.UTC().Format("2006-01-02T15")]++
+	m.Hours[in.hourKey(at)]++
 	return nil
+}
+
+// hourKey is the manifest's key for the hour of t (2006-01-02T15), kept
+// from row to row: formatting it for every row cost more than the lookup.
+func (in *ingester) hourKey(t time.Time) string {
+	h := t.Unix() / 3600
+	if t.Unix() < 0 && t.Unix()%3600 != 0 {
+		h-- // floor, for times before 1970
+	}
+	if h != in.hour || in.hourStr == "" {
+		in.hour, in.hourStr = h, t.UTC().Format("2006-01-02T15")
+	}
+	return in.hourStr
 }
 
 // outside reports whether t is outside the run's --since/--until window.

@@ -345,3 +345,20 @@ func TestProfilesFile(t *testing.T) {
 		t.Error("a missing profiles file was accepted")
 	}
 }
+
+func TestHourKey(t *testing.T) {
+	var in ingester
+	for _, tm := range []time.Time{
+		time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 7, 1, 9, 59, 59, 999, time.UTC),
+		time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC),
+		time.Date(2026, 7, 1, 10, 30, 0, 0, time.FixedZone("x", 5400)), // 09:00 UTC
+		time.Date(1969, 12, 31, 23, 30, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 22, 59, 0, 0, time.UTC),
+	} {
+		if got, want := in.hourKey(tm), tm.UTC().Format("2006-01-02T15"); got != want {
+			t.Errorf("hourKey(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

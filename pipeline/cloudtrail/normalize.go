@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 
@@ -106,7 +107,11 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	// Raw is the record as read unless a credential had to be redacted. One
 	// scan of its text finds the JSON columns and whether redaction could
 	// change anything at all (it rarely can; the walk is then skipped).
-	ev.Raw = string(raw)
+	if rec.Owned && len(raw) > 0 && &raw[0] == &rec.Raw[0] {
+		ev.Raw = unsafe.String(&raw[0], len(raw)) // never modified again (Record.Owned)
+	} else {
+		ev.Raw = string(raw)
+	}
 	sc := scanRecord(ev.Raw)
 	if sc.secrets && redact(v) {
 		ev.Raw = string(appendJSON(nil, v))

@@ -12,8 +12,11 @@ import (
 
 // Record is one raw CloudTrail record as it appears in the input.
 type Record struct {
-	Raw    []byte // the record's JSON; valid until the next call to Next
+	Raw    []byte // the record's JSON; valid until the next call to Next, unless Owned
 	Offset int64  // byte offset of the record in the decompressed stream
+	// Owned says that Raw is the caller's to keep: never reused or
+	// modified, so the event may keep it as its raw text without a copy.
+	Owned bool
 }
 
 // SyntaxError reports input that is not the JSON the reader expects. After a

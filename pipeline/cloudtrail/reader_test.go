@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unicode/utf8"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
@@ -24,7 +25,7 @@ func (s step) String() string { return fmt.Sprintf("%s@%d %q", s.kind, s.off, s.
 
 // readSteps drains r until io.EOF or a *SyntaxError, copying each Raw (it is
 // only valid until the next call).
-func readSteps(t *testing.T, r *Reader) []step {
+func readSteps(t *testing.T, r interface{ Next() (Record, error) }) []step {
 	t.Helper()
 	var out []step
 	for i := 0; ; i++ {
@@ -394,4 +395,91 @@ func stringFields(ev *lake.Event) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestPrefetchMatchesReader: Prefetch gives exactly the Reader's results,
+// in order, for every form and every breakage, with records Owned.
+func TestPrefetchMatchesReader(t *testing.T) {
+	inputs := append([]string{}, fuzzReaderSeeds...)
+	var big strings.Builder
+	big.WriteString(`{"Records":[`)
+	for i := range 3000 { // many batches
+		if i > 0 {
+			big.WriteString(",")
+		}
+		fmt.Fprintf(&big, `{"eventName":"E%d","n":[1,{"x":"y"}]}`, i)
+	}
+	big.WriteString(`]}{"Records":[{"a":1},7,{"b":`)
+	inputs = append(inputs, big.String())
+	for i, in := range inputs {
+		for _, ch := range readerChunkings {
+			want := readSteps(t, NewReader(ch.wrap(strings.NewReader(in))))
+			p := NewPrefetch(ch.wrap(strings.NewReader(in)))
+			var got []step
+			for {
+				rec, err := p.Next()
+				if err == nil {
+					if !rec.Owned {
+						t.Fatalf("input %d: record at %d not Owned", i, rec.Offset)
+					}
+					got = append(got, step{"rec", rec.Offset, string(rec.Raw)})
+					continue
+				}
+				var ve *ValueError
+				var se *SyntaxError
+				if errors.As(err, &ve) {
+					got = append(got, step{"value", ve.Offset, string(ve.Raw)})
+					continue
+				}
+				if errors.As(err, &se) {
+					got = append(got, step{kind: "syntax", off: se.Offset})
+					if _, err2 := p.Next(); err2 == nil || err2 == io.EOF {
+						t.Fatalf("input %d: Next after a SyntaxError returned %v", i, err2)
+					}
+				} else if err != io.EOF {
+					t.Fatalf("input %d: unexpected error %v", i, err)
+				}
+				break
+			}
+			p.Close()
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("input %d/%s: Prefetch gave %v, Reader %v", i, ch.name, got, want)
+			}
+		}
+	}
+}
+
+// TestPrefetchCloseEarly: closing before the end stops the reading
+// goroutine without reading the rest.
+func TestPrefetchCloseEarly(t *testing.T) {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte(`{"Records":[`))
+		for i := 0; ; i++ {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			if _, err := fmt.Fprintf(pw, `%s{"eventName":"E%d"}`, sep, i); err != nil {
+				return // the reader side is closed
+			}
+		}
+	}()
+	p := NewPrefetch(pr)
+	if rec, err := p.Next(); err != nil || !strings.Contains(string(rec.Raw), "E0") {
+		t.Fatalf("first record: %q, %v", rec.Raw, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		// The input never ends: Close must not wait for it, once the reading
+		// goroutine's next read fails.
+		pr.CloseWithError(errors.New("closed by test"))
+		p.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
 }
