@@ -423,3 +423,39 @@ func TestDayOf(t *testing.T) {
 		}
 	}
 }
+
+// TestLongTextKeepsNoStatistics: parquet-go writes whole values as min/max
+// bounds and page statistics; for the columns that hold records, documents
+// or free text (attacker-controlled, any length) none are kept, so a long
+// value is stored once, not seven times (a 3 MiB error message made a
+// 22 MB file).
+func TestLongTextKeepsNoStatistics(t *testing.T) {
+	long := make([]byte, 3<<20)
+	for i := range long {
+		long[i] = byte('a' + (i*7919)%26)
+	}
+	for _, set := range []func(*Event){
+		func(e *Event) { e.Raw = string(long) },
+		func(e *Event) { e.ErrorMessage = string(long) },
+		func(e *Event) { e.UserAgent = string(long) },
+		func(e *Event) { e.RequestParameters = string(long) },
+	} {
+		e := event("a", 1, "", "")
+		set(&e)
+		b, err := EncodeEvents([]Event{e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > len(long) {
+			t.Errorf("a %d-byte value made a %d-byte file", len(long), len(b))
+		}
+		got, err := ReadEvents(b)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("read back %d rows: %v", len(got), err)
+		}
+		g := got[0]
+		if g.Raw != e.Raw || g.ErrorMessage != e.ErrorMessage || g.UserAgent != e.UserAgent || g.RequestParameters != e.RequestParameters {
+			t.Errorf("long value did not read back")
+		}
+	}
+}

@@ -62,12 +62,15 @@ type eventEncoder struct {
 
 var eventEncoders = sync.Pool{New: func() any { return &eventEncoder{batch: make([]eventWire, 0, 1024)} }}
 
-// blobColumns are the events columns that hold whole records or JSON
-// documents: min/max bounds of them help no query, so none are computed.
+// blobColumns are the events columns that hold whole records, JSON
+// documents or free text of any length (attacker-controlled): min/max
+// bounds and page statistics of them help no query, and parquet-go writes
+// whole values there (a 3 MiB value made a 22 MB file), so none are kept.
 var blobColumns = func() parquet.WriterOption {
 	opts := []parquet.WriterOption{}
-	for _, c := range []string{"raw", "request_parameters", "response_elements", "additional_event_data", "query_text"} {
-		opts = append(opts, parquet.SkipPageBounds(c))
+	for _, c := range []string{"raw", "request_parameters", "response_elements", "additional_event_data",
+		"query_text", "error_message", "user_agent", "request_uri", "referer"} {
+		opts = append(opts, parquet.SkipPageBounds(c), parquet.SkipPageStatistics(c))
 	}
 	return multiOption(opts)
 }()
