@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -590,5 +591,30 @@ func TestLowerKeyCoversKeyTables(t *testing.T) {
 	}
 	if got := lowerKey(nil, []byte("eventName")); len(got) != 0 {
 		t.Errorf("lowerKey(eventName) = %q, want nothing", got)
+	}
+}
+
+// TestNormalizeOwnedRecordIsKept: an Owned record becomes the event's raw
+// text without a copy, and the JSON columns are slices of it; a record the
+// Reader still owns is copied.
+func TestNormalizeOwnedRecordIsKept(t *testing.T) {
+	raw := []byte(`{"eventTime":"2024-05-06T07:08:09Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k"}}`)
+	var n Normalizer
+	var ev lake.Event
+	if _, err := n.Normalize(Record{Raw: raw, Owned: true}, "o", &ev); err != nil {
+		t.Fatal(err)
+	}
+	if unsafe.StringData(ev.Raw) != &raw[0] || ev.Raw != string(raw) {
+		t.Errorf("Owned record was copied (or changed)")
+	}
+	if rp := ev.RequestParameters; rp != `{"bucketName":"b","key":"k"}` ||
+		uintptr(unsafe.Pointer(unsafe.StringData(rp)))-uintptr(unsafe.Pointer(&raw[0])) >= uintptr(len(raw)) {
+		t.Errorf("RequestParameters %q is not a slice of the raw text", rp)
+	}
+	if _, err := n.Normalize(Record{Raw: raw}, "o", &ev); err != nil {
+		t.Fatal(err)
+	}
+	if unsafe.StringData(ev.Raw) == &raw[0] {
+		t.Errorf("a record the Reader owns was kept without a copy")
 	}
 }
