@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -41,7 +42,21 @@ type Options struct {
 	Since, Until time.Time // when set, events outside [Since, Until) are skipped
 	ProfilesFile string    // optional role → Studio profile file (identity.LoadFile)
 	Logger       *slog.Logger
+	// MemoryLimit, when set, is the Go soft memory limit the run keeps for
+	// streaming one object; the run raises the process's limit above it by
+	// what the dedupe index holds (runtime/debug.SetMemoryLimit), because a
+	// limit below the live heap makes the collector run without pause.
+	MemoryLimit int64
 }
+
+// IndexKeep is how many event ids the dedupe index keeps in memory between
+// objects (about 40 bytes each); the least recently used days beyond it are
+// read from the lake again when needed.
+const IndexKeep = 2 << 20
+
+// indexBytesPerID is the memory an id held by the dedupe index takes,
+// growth included, for the memory limit.
+const indexBytesPerID = 48
 
 // Reasons for skipping an object or a record.
 const (
@@ -240,8 +255,18 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 		if err := in.object(ctx, st, o); err != nil {
 			return fmt.Errorf("%s: %w", st.Location(o.Key), err)
 		}
+		in.betweenObjects()
 	}
 	return nil
+}
+
+// betweenObjects bounds the dedupe index (no writer is open now) and keeps
+// the soft memory limit above what it holds.
+func (in *ingester) betweenObjects() {
+	in.idx.Trim(IndexKeep)
+	if in.opt.MemoryLimit > 0 {
+		debug.SetMemoryLimit(in.opt.MemoryLimit + int64(in.idx.Len())*indexBytesPerID)
+	}
 }
 
 // object ingests one object.

@@ -41,12 +41,18 @@ const (
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise:
 // ingest streams, and a limit makes the collector keep the peak near the
 // writer's budget instead of doubling it (ARCHITECTURE.md §9: a 1 GB object
-// in at most 256 MB; measured: 213 MB, see BENCHMARKS.md).
+// in at most 256 MB; measured: about 200 MB, see BENCHMARKS.md). Runs over
+// many objects raise it by what the dedupe index holds (Options.MemoryLimit).
 const memoryLimit = 192 << 20
+
+// managedLimit is memoryLimit when this process manages the Go soft memory
+// limit (GOMEMLIMIT unset): the run raises it as its dedupe index grows.
+var managedLimit int64
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+		managedLimit = memoryLimit
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -109,7 +115,7 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 	}
 	now := time.Now()
 	var err error
-	opt = pipeline.Options{Lake: *c.lake, ProfilesFile: *c.profs}
+	opt = pipeline.Options{Lake: *c.lake, ProfilesFile: *c.profs, MemoryLimit: managedLimit}
 	if opt.Since, err = pipeline.ParseTime(*c.since, now); err != nil {
 		fmt.Fprintf(stderr, "ingest: --since: %v\n", err)
 		return nil, opt, 2

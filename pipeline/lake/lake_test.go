@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -457,5 +458,49 @@ func TestLongTextKeepsNoStatistics(t *testing.T) {
 		if g.Raw != e.Raw || g.ErrorMessage != e.ErrorMessage || g.UserAgent != e.UserAgent || g.RequestParameters != e.RequestParameters {
 			t.Errorf("long value did not read back")
 		}
+	}
+}
+
+// TestIndexTrimForgetsAndReloads: a trimmed day is read from the lake again
+// when needed, and gives the same answers.
+func TestIndexTrimForgetsAndReloads(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.NewDir(t.TempDir())
+	idx := NewIndex(st)
+	at := func(id string, day int) Event {
+		e := event(id, 0, "", "")
+		e.EventTime = time.Date(2026, 7, day, 9, 0, 0, 0, time.UTC)
+		return e
+	}
+	write := func(obj string, evs ...Event) []bool {
+		t.Helper()
+		w := NewWriter(st, Events, idx, obj, obj)
+		var ok []bool
+		for i := range evs {
+			added, err := w.Add(ctx, &evs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok = append(ok, added)
+		}
+		if _, err := w.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	write("a", at("a1", 1), at("a2", 1), at("a3", 2))
+	write("b", at("b1", 3), at("b2", 3))
+	if idx.Len() != 5 {
+		t.Fatalf("Len = %d, want 5", idx.Len())
+	}
+	idx.Trim(2) // days 1 and 2 were used least recently
+	if idx.Len() != 2 {
+		t.Fatalf("after Trim(2): Len = %d, want 2 (day 3 only)", idx.Len())
+	}
+	if got := write("c", at("a1", 1), at("b1", 3), at("c1", 2), at("c1", 2)); !slices.Equal(got, []bool{false, false, true, false}) {
+		t.Errorf("after a trim: added %v, want [false false true false]", got)
+	}
+	if got := write("a", at("a1", 1), at("a3", 2)); !slices.Equal(got, []bool{true, true}) {
+		t.Errorf("re-ingesting a after a trim: added %v, want its own ids again", got)
 	}
 }

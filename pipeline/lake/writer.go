@@ -29,10 +29,18 @@ const DefaultBudget = 24 << 20
 type Index struct {
 	st      store.Store
 	mu      sync.Mutex
-	days    map[string]map[uint64]claim // table/dt=day → id hash → who holds it
+	days    map[string]*dayIndex // table/dt=day → its ids
+	n       int                  // ids held, in all days
+	tick    uint64               // claims made, to find the least recently used day
 	owners  []string
 	ownerN  map[string]int32
 	writers int32 // writers started, for claim.writer
+}
+
+// dayIndex holds the ids of one table and day.
+type dayIndex struct {
+	ids  map[uint64]claim // id hash → who holds it
+	used uint64           // Index.tick when last claimed in
 }
 
 // claim says which object holds an id and, when a writer claimed it in
@@ -41,7 +49,39 @@ type claim struct{ owner, writer int32 }
 
 // NewIndex returns an index over the lake in st.
 func NewIndex(st store.Store) *Index {
-	return &Index{st: st, days: map[string]map[uint64]claim{}, ownerN: map[string]int32{}}
+	return &Index{st: st, days: map[string]*dayIndex{}, ownerN: map[string]int32{}}
+}
+
+// Len is the number of ids the index holds in memory.
+func (x *Index) Len() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.n
+}
+
+// Trim forgets the least recently used days until at most max ids are held
+// (days still in use may keep more). A forgotten day is read from the lake
+// again when it is next needed, so Trim may only be called while no Writer
+// using the index is open: ids claimed by an open writer are not in the lake
+// until it closes.
+func (x *Index) Trim(max int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.n <= max {
+		return
+	}
+	keys := make([]string, 0, len(x.days))
+	for k := range x.days {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return x.days[keys[i]].used < x.days[keys[j]].used })
+	for _, k := range keys {
+		if x.n <= max {
+			break
+		}
+		x.n -= len(x.days[k].ids)
+		delete(x.days, k)
+	}
 }
 
 // newWriter numbers a new writer (from 1).
@@ -67,19 +107,27 @@ func (x *Index) owner(objectID string) int32 {
 func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID string, writer int32) (bool, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	ids, ok := x.days[dayDir]
+	d, ok := x.days[dayDir]
 	if !ok {
-		var err error
-		if ids, err = x.load(ctx, dayDir); err != nil {
+		ids, err := x.load(ctx, dayDir)
+		if err != nil {
 			return false, err
 		}
-		x.days[dayDir] = ids
+		d = &dayIndex{ids: ids}
+		x.days[dayDir] = d
+		x.n += len(ids)
 	}
+	x.tick++
+	d.used = x.tick
 	me := x.owner(objectID)
-	if c, ok := ids[h]; ok && (c.owner != me || c.writer == writer) {
+	c, ok := d.ids[h]
+	if ok && (c.owner != me || c.writer == writer) {
 		return false, nil
 	}
-	ids[h] = claim{me, writer}
+	if !ok {
+		x.n++
+	}
+	d.ids[h] = claim{me, writer}
 	return true, nil
 }
 
