@@ -493,7 +493,12 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 	if idx.Len() != 5 {
 		t.Fatalf("Len = %d, want 5", idx.Len())
 	}
-	idx.Trim(2) // days 1 and 2 were used least recently
+	idx.Trim(2) // every day was used since the start: all stay
+	if idx.Len() != 5 {
+		t.Fatalf("after a first Trim(2): Len = %d, want 5 (all days in use)", idx.Len())
+	}
+	write("b", at("b1", 3)) // only day 3 in use since
+	idx.Trim(2)             // days 1 and 2 were used least recently, and not since the last Trim
 	if idx.Len() != 2 {
 		t.Fatalf("after Trim(2): Len = %d, want 2 (day 3 only)", idx.Len())
 	}

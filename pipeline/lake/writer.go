@@ -32,6 +32,7 @@ type Index struct {
 	days    map[string]*dayIndex // table/dt=day → its ids
 	n       int                  // ids held, in all days
 	tick    uint64               // claims made, to find the least recently used day
+	trimmed uint64               // tick at the last Trim
 	owners  []string
 	ownerN  map[string]int32
 	writers int32 // writers started, for claim.writer
@@ -59,20 +60,26 @@ func (x *Index) Len() int {
 	return x.n
 }
 
-// Trim forgets the least recently used days until at most max ids are held
-// (days still in use may keep more). A forgotten day is read from the lake
+// Trim forgets the least recently used days until at most max ids are held.
+// Days claimed in since the previous Trim stay, however large: they are the
+// ones the input is delivering now, and reading them again for every object
+// would cost more than holding them. A forgotten day is read from the lake
 // again when it is next needed, so Trim may only be called while no Writer
 // using the index is open: ids claimed by an open writer are not in the lake
 // until it closes.
 func (x *Index) Trim(max int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	since := x.trimmed
+	x.trimmed = x.tick
 	if x.n <= max {
 		return
 	}
 	keys := make([]string, 0, len(x.days))
-	for k := range x.days {
-		keys = append(keys, k)
+	for k, d := range x.days {
+		if d.used <= since {
+			keys = append(keys, k)
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return x.days[keys[i]].used < x.days[keys[j]].used })
 	for _, k := range keys {
