@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -360,5 +361,21 @@ func TestHourKey(t *testing.T) {
 		if got, want := in.hourKey(tm), tm.UTC().Format("2006-01-02T15"); got != want {
 			t.Errorf("hourKey(%v) = %q, want %q", tm, got, want)
 		}
+	}
+}
+
+// TestIngestMemoryLimitCoversIndex: with Options.MemoryLimit set, the run
+// leaves the soft memory limit above it by what the dedupe index holds.
+func TestIngestMemoryLimitCoversIndex(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(old)
+	const base = 1 << 40
+	sum, err := Ingest(context.Background(), Options{Inputs: []string{scenario}, Lake: t.TempDir(), MemoryLimit: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := sum.Written // every written row's id is held (far below IndexKeep)
+	if got, want := debug.SetMemoryLimit(-1), int64(base)+ids*indexBytesPerID; got != want {
+		t.Errorf("memory limit after the run = %d, want %d (base + %d ids × %d)", got, want, ids, indexBytesPerID)
 	}
 }
