@@ -255,13 +255,13 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 		if err := in.object(ctx, st, o); err != nil {
 			return fmt.Errorf("%s: %w", st.Location(o.Key), err)
 		}
-		in.betweenObjects()
 	}
 	return nil
 }
 
-// betweenObjects bounds the dedupe index (no writer is open now) and keeps
-// the soft memory limit above what it holds.
+// betweenObjects bounds the dedupe index and keeps the soft memory limit
+// above what it holds. It runs when an object is finished, for every source
+// (files, S3, LookupEvents, Athena), when no writer is open.
 func (in *ingester) betweenObjects() {
 	in.idx.Trim(IndexKeep)
 	if in.opt.MemoryLimit > 0 {
@@ -398,6 +398,7 @@ func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string
 	if err := lake.WriteManifest(ctx, in.lake, m); err != nil {
 		return err
 	}
+	in.betweenObjects()
 	in.sum.ObjectsIngested++
 	in.sum.add(m)
 	in.log.Info("ingested", "object", m.Object, "format", m.Format, "read", m.Read, "written", m.Written, "quarantined", m.Quarantined)
