@@ -1,8 +1,10 @@
 // Package pipeline ingests audit logs into the lake. Ingest is the one entry
 // point that the ingest CLI and the Lambda functions share: it lists the
 // input objects, routes each by key and content, streams its records
-// through the source's normalizer, and writes Parquet, quarantine and
-// manifest files through package lake.
+// through the source's normalizer, and writes Parquet data files, the
+// quarantine and a commit request through package lake. A Committer
+// (package warehouse, linked by the CLI but not by the ingest Lambda) turns
+// the request into Iceberg commits; until then no reader sees the rows.
 //
 // Every record read is written, skipped with a counted reason, or
 // quarantined with the reason and its offset: Summary.Read always equals
@@ -13,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -47,7 +50,24 @@ type Options struct {
 	// what the dedupe index holds (runtime/debug.SetMemoryLimit), because a
 	// limit below the live heap makes the collector run without pause.
 	MemoryLimit int64
+	// Committer, when set, commits the run's requests (at the end and
+	// every CommitEvery bytes of data files); nil leaves them pending in
+	// the lake for a separate committer.
+	Committer Committer
+	// CommitEvery is how many bytes of data files a run writes between
+	// two commit requests (0: DefaultCommitEvery), so that a crash loses
+	// only what a re-run redoes.
+	CommitEvery int64
 }
+
+// Committer makes every pending commit request in the lake visible as
+// Iceberg commits (warehouse.Warehouse implements it).
+type Committer interface {
+	Commit(ctx context.Context) error
+}
+
+// DefaultCommitEvery is the data written between two commit requests.
+const DefaultCommitEvery = 2 << 30
 
 // IndexKeep is how many event ids the dedupe index keeps in memory between
 // objects (about 45 bytes each, measured); the least recently used days beyond it are
@@ -80,7 +100,10 @@ type Summary struct {
 	Written         int64            `json:"events_written"`
 	Skipped         map[string]int64 `json:"records_skipped"` // reason → records
 	Quarantined     int64            `json:"quarantined"`
-	Files           int              `json:"files_written"`
+	Files           int              `json:"files_written"` // data and quarantine files
+	DataFiles       int              `json:"data_files"`
+	Requests        int              `json:"commit_requests"` // commit requests written
+	Committed       bool             `json:"committed"`       // the run's requests are committed
 }
 
 func newSummary() *Summary {
@@ -114,6 +137,9 @@ func (s *Summary) Merge(o *Summary) {
 		s.Skipped[k] += v
 	}
 	s.Files += o.Files
+	s.DataFiles += o.DataFiles
+	s.Requests += o.Requests
+	s.Committed = s.Committed || o.Committed
 }
 
 func (s *Summary) add(m *lake.Manifest) {
@@ -159,7 +185,23 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New()}
+	if err := lake.CheckLayout(ctx, lk); err != nil {
+		return nil, err
+	}
+	// Requests a committer committed but did not record count as ingested.
+	if _, err := lake.Recover(ctx, lk, Tables); err != nil {
+		return nil, err
+	}
+	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New(),
+		events: lake.NewBuffer(lk, lake.Events), queries: lake.NewBuffer(lk, lake.AthenaQueries),
+		inRun: map[string]bool{}, base: map[string]int64{}}
+	for _, t := range Tables {
+		ts, err := lake.ReadTableState(ctx, lk, t)
+		if err != nil {
+			return nil, err
+		}
+		in.base[t] = ts.Snapshot
+	}
 	if err := in.loadProfiles(ctx); err != nil {
 		return nil, err
 	}
@@ -167,13 +209,99 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	return in, nil
 }
 
-// done saves what the run learned about Studio profiles.
+// Tables are the tables ingest writes.
+var Tables = []string{lake.AthenaQueries.Name, lake.Events.Name}
+
+// done writes the last commit request, commits when the run has a
+// committer, and saves what the run learned about Studio profiles.
 func (in *ingester) done(ctx context.Context) error {
+	if err := in.request(ctx, true); err != nil {
+		return err
+	}
+	if in.opt.Committer != nil && in.sum.Requests > 0 {
+		if err := in.opt.Committer.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		in.sum.Committed = true
+	}
 	after, _ := in.profiles.MarshalJSON()
 	if bytes.Equal(in.profilesBefore, after) {
 		return nil
 	}
+	// Merge with what concurrent runs saved meanwhile, not overwrite it.
+	if rc, _, err := in.lake.Open(ctx, ProfilesKey); err == nil {
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		now := identity.New()
+		if err := now.Merge(b); err == nil {
+			if err := now.Merge(after); err != nil {
+				return err
+			}
+			after, _ = now.MarshalJSON()
+		}
+	} else if !errors.Is(err, store.ErrNotExist) {
+		return err
+	}
 	return in.lake.Put(ctx, ProfilesKey, append(after, '\n'))
+}
+
+// request flushes the buffered rows (all of them when final, else only
+// once CommitEvery bytes are written) and writes one commit request for
+// the data files and the objects finished since the last one.
+func (in *ingester) request(ctx context.Context, final bool) error {
+	if in.broken != nil {
+		// The failed object's rows may be buffered: commit none of them.
+		return fmt.Errorf("not committed: %w", in.broken)
+	}
+	every := in.opt.CommitEvery
+	if every <= 0 {
+		every = DefaultCommitEvery
+	}
+	if !final && in.events.Written()+in.queries.Written()+int64(in.events.Buffered()+in.queries.Buffered()) < every {
+		return nil
+	}
+	if err := in.events.Flush(ctx); err != nil {
+		return err
+	}
+	if err := in.queries.Flush(ctx); err != nil {
+		return err
+	}
+	ev, err := in.events.Take()
+	if err != nil {
+		return err
+	}
+	qs, err := in.queries.Take()
+	if err != nil {
+		return err
+	}
+	files := append(ev, qs...)
+	if len(files) == 0 && len(in.pending) == 0 {
+		return nil
+	}
+	r := &lake.CommitRequest{ID: newRequestID(), Created: time.Now().UTC(), Files: files, Objects: in.pending, Base: in.base}
+	if err := lake.WriteRequest(ctx, in.lake, r); err != nil {
+		return err
+	}
+	in.pending = nil
+	in.sum.Requests++
+	in.sum.DataFiles += len(files)
+	in.sum.Files += len(files)
+	if !final && in.opt.Committer != nil {
+		if err := in.opt.Committer.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	return nil
+}
+
+// newRequestID names a commit request: its time, then random bits.
+func newRequestID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // OpenLake opens (creating when local) the lake root.
@@ -199,6 +327,13 @@ type ingester struct {
 
 	hour    int64 // hours since 1970 of hourStr (hourKey)
 	hourStr string
+
+	events  *lake.Buffer[lake.Event]
+	queries *lake.Buffer[lake.AthenaQuery]
+	pending []*lake.Manifest // objects finished since the last commit request
+	inRun   map[string]bool  // objects this run ingested
+	broken  error            // an object failed part-way: the run must not commit
+	base    map[string]int64 // table → snapshot the run's duplicate check started from
 
 	profilesBefore []byte
 }
@@ -269,8 +404,18 @@ func (in *ingester) betweenObjects() {
 	}
 }
 
-// object ingests one object.
+// object ingests one object. A failure leaves the run broken: the object's
+// rows may already be buffered, so the run commits nothing and a re-run
+// redoes it.
 func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) error {
+	if err := in.readObject(ctx, st, o); err != nil {
+		in.broken = err
+		return err
+	}
+	return nil
+}
+
+func (in *ingester) readObject(ctx context.Context, st store.Store, o store.Object) error {
 	route := cloudtrail.RouteKey(o.Key)
 	switch {
 	case strings.HasSuffix(o.Key, "/") && o.Size == 0:
@@ -293,7 +438,7 @@ func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) 
 	if err != nil {
 		return err
 	}
-	if done {
+	if done || in.inRun[id] {
 		in.sum.ObjectsSkipped[SkipAlreadyIngested]++
 		return nil
 	}
@@ -373,7 +518,11 @@ func newManifest(loc, id string, size int64, tag string) *lake.Manifest {
 // write runs fill with a writer for table t and closes it, recording the
 // quarantine count in m. It returns the files written.
 func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.Manifest, fill func(*lake.Writer[R]) error) ([]string, error) {
-	w := lake.NewWriter(in.lake, t, in.idx, m.ObjectID, m.Object)
+	buf, ok := any(in.events).(*lake.Buffer[R])
+	if !ok {
+		buf = any(in.queries).(*lake.Buffer[R])
+	}
+	w := lake.NewWriter(buf, in.idx, m.ObjectID, m.Object)
 	if err := fill(w); err != nil {
 		return nil, err
 	}
@@ -381,7 +530,9 @@ func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.M
 	return w.Close(ctx)
 }
 
-// finish writes the manifest of an ingested object and adds it to the summary.
+// finish records the manifest of an ingested object for the next commit
+// request (the ledger entry becomes visible with its rows) and adds it to
+// the summary.
 func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string) error {
 	m.Files = files
 	for k, v := range m.Skipped {
@@ -395,7 +546,9 @@ func (in *ingester) finish(ctx context.Context, m *lake.Manifest, files []string
 	if len(m.Hours) == 0 {
 		m.Hours = nil
 	}
-	if err := lake.WriteManifest(ctx, in.lake, m); err != nil {
+	in.pending = append(in.pending, m)
+	in.inRun[m.ObjectID] = true
+	if err := in.request(ctx, false); err != nil {
 		return err
 	}
 	in.betweenObjects()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,8 +54,10 @@ func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 	dir, _ := store.NewDir(filepath.Dir(src))
 	lakeDir := t.TempDir()
 	lk, _ := store.NewDir(lakeDir)
-	in := &ingester{opt: Options{Lake: lakeDir}, log: slog.New(slog.DiscardHandler), lake: lk, sum: newSummary()}
-	in.idx = lake.NewIndex(lk)
+	in, err := newIngester(ctx, Options{Lake: lakeDir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fs := &failingStore{Dir: dir, after: 3000}
 	var obj store.Object
 	fs.List(ctx, filepath.Base(src), func(o store.Object) error { obj = o; return nil })
@@ -64,7 +65,7 @@ func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 	tag, _ := contentTag(ctx, fs, obj)
 	obj.ETag = tag
 	fs.after = 3000
-	err := in.object(ctx, fs, obj)
+	err = in.object(ctx, fs, obj)
 	if err == nil || !strings.Contains(err.Error(), "connection reset") {
 		t.Fatalf("object() = %v, want the read error", err)
 	}
@@ -74,7 +75,17 @@ func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 	if q, _ := filepath.Glob(filepath.Join(lakeDir, "_quarantine", "*")); len(q) != 0 {
 		t.Errorf("unread bytes were quarantined: %v", q)
 	}
-	// The retry reads the whole object.
+	// A failed object fails its run, which commits nothing; the next run
+	// reads the whole object.
+	if err := in.request(ctx, true); err == nil {
+		t.Error("a run whose object failed wrote a commit request")
+	}
+	if reqs, _ := lake.PendingRequests(ctx, lk); len(reqs) != 0 {
+		t.Errorf("the failed object left a commit request: %+v", reqs[0])
+	}
+	if in, err = newIngester(ctx, Options{Lake: lakeDir}); err != nil {
+		t.Fatal(err)
+	}
 	fs.after = 1 << 40
 	if err := in.object(ctx, fs, obj); err != nil {
 		t.Fatal(err)

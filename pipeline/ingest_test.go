@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
-	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
 
@@ -50,9 +49,12 @@ func snapshot(t *testing.T, root string) map[string]fileState {
 
 func ingest(t *testing.T, opt Options) *Summary {
 	t.Helper()
-	sum, err := Ingest(context.Background(), opt)
+	sum, err := Ingest(context.Background(), committing(t, opt))
 	if err != nil {
 		t.Fatalf("Ingest: %v", err)
+	}
+	if sum.Requests > 0 && !sum.Committed {
+		t.Errorf("the run's %d commit requests were not committed", sum.Requests)
 	}
 	if !sum.Reconciles() {
 		t.Errorf("counts do not reconcile: %+v", sum)
@@ -74,11 +76,25 @@ func TestIngestScenario(t *testing.T) {
 		t.Errorf("summary = %+v\nwant      %+v", sum, want)
 	}
 
-	// Partitions by day and Studio profile.
-	for _, p := range []string{"data-scientist-full", "data-scientist-limited", "david", "tina", "_none"} {
-		m, _ := filepath.Glob(filepath.Join(lakeDir, "events", "dt=2026-07-01", "profile="+p, "*.parquet"))
-		if len(m) == 0 {
-			t.Errorf("no files in partition profile=%s", p)
+	// One committed data file per table and day, however many objects and
+	// profiles; nothing left pending.
+	events, files := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
+	if len(files) != 1 || files[0].Day != "2026-07-01" || files[0].Rows != 46 {
+		t.Errorf("events data files = %+v, want one file of 46 rows for 2026-07-01", files)
+	}
+	if reqs, _ := filepath.Glob(filepath.Join(lakeDir, lake.CommitsDir, "*")); len(reqs) != 0 {
+		t.Errorf("commit requests left pending: %v", reqs)
+	}
+	profiles := map[string]bool{}
+	for i, e := range events {
+		profiles[e.StudioProfile] = true
+		if i > 0 && lake.Less(&e, &events[i-1]) {
+			t.Errorf("row %d (%s) is out of the table's sort order", i, e.EventID)
+		}
+	}
+	for _, p := range []string{"data-scientist-full", "data-scientist-limited", "david", "tina", ""} {
+		if !profiles[p] {
+			t.Errorf("no events of profile %q", p)
 		}
 	}
 	// The digest is recorded with the log files it vouches for.
@@ -99,16 +115,6 @@ func TestIngestScenario(t *testing.T) {
 	}
 
 	// Everything written is readable and holds no credential from the scenario.
-	var events []lake.Event
-	parquets, _ := filepath.Glob(filepath.Join(lakeDir, "events", "*", "*", "*.parquet"))
-	for _, f := range parquets {
-		b, _ := os.ReadFile(f)
-		rows, err := lake.ReadEvents(b)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		events = append(events, rows...)
-	}
 	if len(events) != 46 {
 		t.Fatalf("lake holds %d events, want 46 (37 CloudTrail, 9 access-log lines)", len(events))
 	}
@@ -122,14 +128,12 @@ func TestIngestScenario(t *testing.T) {
 	if bySource[lake.SourceCloudTrail] != 37 || bySource[lake.SourceS3AccessLog] != 9 {
 		t.Errorf("events by source = %v", bySource)
 	}
-	queries, _ := filepath.Glob(filepath.Join(lakeDir, "athena_queries", "dt=2026-07-01", "*.parquet"))
-	if len(queries) != 1 {
-		t.Fatalf("athena_queries files = %v", queries)
+	qs, qfiles := committedRows[lake.AthenaQuery](t, lakeDir, lake.AthenaQueries.Name)
+	if len(qfiles) != 1 || qfiles[0].Day != "2026-07-01" {
+		t.Fatalf("athena_queries files = %v", qfiles)
 	}
-	qb, _ := os.ReadFile(queries[0])
-	qs, err := lake.Read[lake.AthenaQuery](qb)
-	if err != nil || len(qs) != 3 || qs[2].State != lake.QueryFailed || qs[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" {
-		t.Errorf("athena_queries = %+v, %v", qs, err)
+	if len(qs) != 3 || qs[2].State != lake.QueryFailed || qs[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" {
+		t.Errorf("athena_queries = %+v", qs)
 	}
 	for _, e := range events {
 		for _, secret := range []string{"Tz9!secret-emr-session-pass", "IQoJb3JpZ2luX2VjEXAMPLE", "wJalrXUtnFEMI", "c2VjcmV0LXN0dWRpby10b2tlbi1mb3ItYWxpY2U", "IQoJb3JpZ2luX2VjEPRESIGNED", "3f2a9c0d5e7b1a4c6d8e0f2a4b6c8d0e"} {
@@ -156,6 +160,8 @@ func TestIngestScenario(t *testing.T) {
 	}
 }
 
+// Re-ingesting after the ledger was lost writes the same data files
+// (named after their bytes), which the committer does not add twice.
 func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
 	lakeDir := t.TempDir()
 	ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
@@ -169,12 +175,19 @@ func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
 	}
 	after := snapshot(t, lakeDir)
 	for k, v := range after {
+		if strings.Contains(k, "/metadata/") {
+			continue // the commit that records the requests
+		}
 		b, ok := before[k]
 		if !ok {
 			t.Errorf("re-ingest created a new file %s", k)
 		} else if !bytes.Equal(b.data, v.data) {
 			t.Errorf("re-ingest wrote different bytes to %s", k)
 		}
+	}
+	events, _ := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
+	if len(events) != 46 {
+		t.Errorf("after the re-ingest the table holds %d events, want the same 46", len(events))
 	}
 }
 
@@ -290,35 +303,14 @@ func TestIngestS3(t *testing.T) {
 	if sum.ObjectsSkipped[SkipFolderMarker]+sum.ObjectsSkipped[SkipZeroByte] != 1 {
 		t.Errorf("folder marker not skipped: %v", sum.ObjectsSkipped)
 	}
-	lk, err := OpenLake(ctx, opt.Lake)
-	if err != nil {
-		t.Fatal(err)
+	rows, files := committedRows[lake.Event](t, opt.Lake, lake.Events.Name)
+	for _, r := range rows {
+		if !strings.HasPrefix(r.SourceObject, "s3://trail-bucket/AWSLogs/") {
+			t.Errorf("source_object = %q, want the s3:// location", r.SourceObject)
+		}
 	}
-	n := 0
-	err = lk.List(ctx, "events/", func(o store.Object) error {
-		rc, _, err := lk.Open(ctx, o.Key)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(rc); err != nil {
-			return err
-		}
-		rows, err := lake.ReadEvents(buf.Bytes())
-		for _, r := range rows {
-			if !strings.HasPrefix(r.SourceObject, "s3://trail-bucket/AWSLogs/") {
-				t.Errorf("source_object = %q, want the s3:// location", r.SourceObject)
-			}
-		}
-		n += len(rows)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != 37 {
-		t.Errorf("S3 lake holds %d events, want 37", n)
+	if len(rows) != 37 || len(files) != 1 || !strings.HasPrefix(files[0].URI, "s3://lake-bucket/audit/auditlake/events/data/event_time_day=2026-07-01/") {
+		t.Errorf("S3 lake holds %d events in %+v, want 37 in one file below s3://lake-bucket/audit/auditlake/events/data/", len(rows), files)
 	}
 	again := ingest(t, opt)
 	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 7 {
@@ -333,14 +325,15 @@ func TestProfilesFile(t *testing.T) {
 	os.WriteFile(profiles, []byte(`{"arn:aws:iam::111122223333:role/SageMakerStudioExecutionRole_data-scientist-full": "data-scientist-full"}`), 0o644)
 	lakeDir := t.TempDir()
 	ingest(t, Options{Inputs: []string{filepath.Join(scenario, "access-log-bucket")}, Lake: lakeDir, ProfilesFile: profiles})
-	files, _ := filepath.Glob(filepath.Join(lakeDir, "events/dt=2026-07-01/profile=data-scientist-full/*.parquet"))
-	if len(files) != 1 {
-		t.Fatalf("profile partition = %v", files)
+	all, _ := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
+	var rows []lake.Event
+	for _, e := range all {
+		if e.StudioProfile == "data-scientist-full" {
+			rows = append(rows, e)
+		}
 	}
-	b, _ := os.ReadFile(files[0])
-	rows, err := lake.ReadEvents(b)
-	if err != nil || len(rows) != 1 || rows[0].ProfileSource != "role_map" || rows[0].LogSource != lake.SourceS3AccessLog {
-		t.Errorf("rows = %+v, %v; want the presigned access-log read, attributed by the role map", rows, err)
+	if len(rows) != 1 || rows[0].ProfileSource != "role_map" || rows[0].LogSource != lake.SourceS3AccessLog {
+		t.Errorf("rows = %+v; want the presigned access-log read, attributed by the role map", rows)
 	}
 	if _, err := Ingest(context.Background(), Options{Inputs: []string{scenario}, Lake: t.TempDir(), ProfilesFile: "/no/such/profiles.json"}); err == nil {
 		t.Error("a missing profiles file was accepted")

@@ -80,7 +80,7 @@ func TestIngestLookup(t *testing.T) {
 
 	since := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	sum, err := IngestLookup(context.Background(), LookupOptions{
-		Options: Options{Lake: lakeDir, Since: since, Until: since.Add(24 * time.Hour)},
+		Options: committing(t, Options{Lake: lakeDir, Since: since, Until: since.Add(24 * time.Hour)}),
 		Region:  "us-east-1", API: ctapi.NewFromConfig(srv.Config(t)), MaxRate: 50,
 	})
 	if err != nil {
@@ -92,12 +92,13 @@ func TestIngestLookup(t *testing.T) {
 	if srv.Calls("LookupEvents") != 3 {
 		t.Errorf("%d LookupEvents calls, want 3 pages", srv.Calls("LookupEvents"))
 	}
-	files, _ := filepath.Glob(filepath.Join(lakeDir, "events/dt=2026-07-01/profile=data-scientist-full/*.parquet"))
-	if len(files) != 1 {
-		t.Fatalf("profile partition files = %v", files)
+	all, _ := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
+	var rows []lake.Event
+	for _, e := range all {
+		if e.StudioProfile == "data-scientist-full" {
+			rows = append(rows, e)
+		}
 	}
-	b, _ := os.ReadFile(files[0])
-	rows, _ := lake.ReadEvents(b)
 	if len(rows) != 2 || rows[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" || rows[0].SourceObject != "cloudtrail-lookup://us-east-1/2026-07-01T00:00:00Z/2026-07-02T00:00:00Z" {
 		t.Errorf("lookup rows = %+v", rows)
 	}
@@ -147,7 +148,7 @@ func TestIngestAthenaHistoryAndEvents(t *testing.T) {
 	srv := athenaServer(t, execs, []string{"22222222-2222-4222-8222-222222222222", "11111111-1111-4111-8111-111111111111", "33333333-3333-4333-8333-333333333333"})
 	api := athenaapi.NewFromConfig(srv.Config(t))
 	lakeDir := t.TempDir()
-	opt := AthenaOptions{Options: Options{Lake: lakeDir, Since: now.Add(-24 * time.Hour)}, Region: "us-east-1", API: api}
+	opt := AthenaOptions{Options: committing(t, Options{Lake: lakeDir, Since: now.Add(-24 * time.Hour)}), Region: "us-east-1", API: api}
 	sum, err := IngestAthena(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -173,25 +174,16 @@ func TestIngestAthenaHistoryAndEvents(t *testing.T) {
 	// The running query finishes: EventBridge says so.
 	execs["22222222-2222-4222-8222-222222222222"]["Status"].(map[string]any)["State"] = "SUCCEEDED"
 	event := []byte(`{"version":"0","detail-type":"Athena Query State Change","source":"aws.athena","detail":{"currentState":"SUCCEEDED","previousState":"RUNNING","queryExecutionId":"22222222-2222-4222-8222-222222222222","sequenceNumber":"3","statementType":"DML","versionId":"0","workgroupName":"primary"}}`)
-	ev, err := IngestAthenaEvent(context.Background(), Options{Lake: lakeDir}, api, event)
+	ev, err := IngestAthenaEvent(context.Background(), committing(t, Options{Lake: lakeDir}), api, event)
 	if err != nil || ev.Written != 1 {
 		t.Errorf("state change = %+v, %v; want the query written", ev, err)
 	}
 	running := bytes.Replace(event, []byte(`"currentState":"SUCCEEDED"`), []byte(`"currentState":"RUNNING"`), 1)
-	if ev, err := IngestAthenaEvent(context.Background(), Options{Lake: lakeDir}, api, running); err != nil || ev.Written != 0 || ev.Skipped[SkipQueryNotFinal] != 1 {
+	if ev, err := IngestAthenaEvent(context.Background(), committing(t, Options{Lake: lakeDir}), api, running); err != nil || ev.Written != 0 || ev.Skipped[SkipQueryNotFinal] != 1 {
 		t.Errorf("RUNNING state change = %+v, %v; want it skipped", ev, err)
 	}
-	files, _ := filepath.Glob(filepath.Join(lakeDir, "athena_queries", "*", "*.parquet"))
-	n := 0
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		rows, err := lake.Read[lake.AthenaQuery](b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += len(rows)
-	}
-	if n != 3 {
-		t.Errorf("athena_queries holds %d rows, want 3", n)
+	qs, _ := committedRows[lake.AthenaQuery](t, lakeDir, lake.AthenaQueries.Name)
+	if n := len(qs); n != 3 {
+		t.Errorf("athena_queries holds %d rows, want 3", len(qs))
 	}
 }

@@ -41,8 +41,9 @@ type Table struct {
 	Name       string   `yaml:"name"`
 	Version    int      `yaml:"version"`
 	Doc        string   `yaml:"doc"`
-	Sort       []string `yaml:"sort"`
-	Partitions []string `yaml:"partitions"`
+	Key        string   `yaml:"key"`        // the column that identifies a row: unique in every view
+	Sort       []string `yaml:"sort"`       // order of rows within a data file
+	Partitions []string `yaml:"partitions"` // Iceberg partition transforms: day(<column>)
 	Columns    []Column `yaml:"columns"`
 }
 
@@ -118,6 +119,9 @@ func parse(file string, b []byte) (*Table, error) {
 			return nil, fmt.Errorf("schemas: %s: column %q defined twice", file, c.Name)
 		}
 		seen[c.Name] = true
+	}
+	if !seen[t.Key] {
+		return nil, fmt.Errorf("schemas: %s: key %q is not a column", file, t.Key)
 	}
 	for _, s := range t.Sort {
 		if !seen[s] {

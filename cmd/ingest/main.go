@@ -30,6 +30,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/athena"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
 const (
@@ -127,6 +128,14 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 	if *c.verb {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
+	// The CLI commits its own run (the ingest Lambda leaves its requests
+	// to lambda/commit).
+	w, err := warehouse.Open(context.Background(), *c.lake)
+	if err != nil {
+		fmt.Fprintf(stderr, "ingest: --lake: %v\n", err)
+		return nil, opt, 2
+	}
+	opt.Committer = w
 	return pos, opt, 0
 }
 

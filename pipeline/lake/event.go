@@ -103,18 +103,19 @@ type Event struct {
 	SourceOffset        int64     `parquet:"source_offset"`
 }
 
-// Events is the events table: partitioned by day and Studio profile,
-// deduplicated on event_id.
+// Events is the events table: partitioned by day(event_time),
+// deduplicated on event_id, sorted by studio_profile, source_identity,
+// event_time, event_id.
 var Events = &Table[Event]{
-	Name:      EventsDir,
-	ID:        func(e *Event) string { return e.EventID },
-	Day:       (*Event).Day,
-	Partition: func(e *Event) string { return EventsPartition(e.Day(), e.StudioProfile) },
-	Less:      Less,
-	Size:      (*Event).size,
+	Name:           EventsDir,
+	ID:             func(e *Event) string { return e.EventID },
+	Day:            (*Event).Day,
+	PartitionField: "event_time_day",
+	Less:           Less,
+	Size:           (*Event).size,
 }
 
-// Day is the dt partition value of the event.
+// Day is the partition value of the event: the UTC day of event_time.
 func (e *Event) Day() string { return dayOf(e.EventTime) }
 
 // dayOf formats t's UTC date as YYYY-MM-DD (as time.Format would, at a
@@ -136,9 +137,13 @@ func (e *Event) size() int {
 		len(e.Raw) + len(e.S3Key) + len(e.QueryText) + len(e.ErrorMessage) + len(e.RequestURI) + len(e.Referer)
 }
 
-// Less orders events within a file: source_identity, event_time, event_id
-// (schemas/events.yaml `sort`).
+// Less orders events within a file: studio_profile, source_identity,
+// event_time, event_id (schemas/events.yaml `sort`), so that row groups of
+// one profile can be skipped by their statistics.
 func Less(a, b *Event) bool {
+	if a.StudioProfile != b.StudioProfile {
+		return a.StudioProfile < b.StudioProfile
+	}
 	if a.SourceIdentity != b.SourceIdentity {
 		return a.SourceIdentity < b.SourceIdentity
 	}

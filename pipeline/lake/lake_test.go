@@ -89,34 +89,17 @@ func checkSchema(t *testing.T, tbl *schemas.Table, row any) {
 }
 
 func TestSortOrdersMatchSchemas(t *testing.T) {
-	if got := strings.Join(schemas.MustLoad("events").Sort, ","); got != "source_identity,event_time,event_id" {
-		t.Errorf("events sort = %s; Events.Less orders by source_identity, event_time, event_id", got)
+	if got := strings.Join(schemas.MustLoad("events").Sort, ","); got != "studio_profile,source_identity,event_time,event_id" {
+		t.Errorf("events sort = %s; Events.Less orders by studio_profile, source_identity, event_time, event_id", got)
+	}
+	if got := strings.Join(schemas.MustLoad("events").Partitions, ","); got != "day(event_time)" || Events.PartitionField != "event_time_day" {
+		t.Errorf("events partitions = %s (%s); Events.Day is the day of event_time", got, Events.PartitionField)
+	}
+	if got := strings.Join(schemas.MustLoad("athena_queries").Partitions, ","); got != "day(submitted_at)" || AthenaQueries.PartitionField != "submitted_at_day" {
+		t.Errorf("athena_queries partitions = %s (%s); AthenaQueries.Day is the day of submitted_at", got, AthenaQueries.PartitionField)
 	}
 	if got := strings.Join(schemas.MustLoad("athena_queries").Sort, ","); got != "submitted_at,query_id" {
 		t.Errorf("athena_queries sort = %s; AthenaQueries.Less orders by submitted_at, query_id", got)
-	}
-}
-
-func TestPartitionValue(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                       "_none",
-		"data-scientist-full":    "data-scientist-full",
-		"alice@example.com":      "alice@example.com",
-		"../../etc":              "%2E.%2F..%2Fetc",
-		"a/b":                    "a%2Fb",
-		".":                      "%2E",
-		"x y":                    "x%20y",
-		"é":                      "%C3%A9",
-		"user=1,grp":             "user%3D1,grp",
-		"V2.111122223333.AROAXY": "V2.111122223333.AROAXY",
-	} {
-		got := PartitionValue(in)
-		if got != want {
-			t.Errorf("PartitionValue(%q) = %q, want %q", in, got, want)
-		}
-		if strings.ContainsAny(got, "/\\ ") || got == "." || got == ".." {
-			t.Errorf("PartitionValue(%q) = %q is not a safe path segment", in, got)
-		}
 	}
 }
 
@@ -143,30 +126,50 @@ func readDir(t *testing.T, root string) map[string][]byte {
 	return out
 }
 
-func TestWriterPartitionsSortsAndIsDeterministic(t *testing.T) {
+func TestBufferWritesOneSortedFilePerDayAcrossObjects(t *testing.T) {
 	ctx := context.Background()
-	write := func(dir string) map[string][]byte {
+	write := func(dir string) (map[string][]byte, []DataFile) {
 		st, err := store.NewDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := NewWriter(st, Events, NewIndex(st), "obj1", "/in/obj1.json")
-		evs := []Event{event("c", 3, "bob", "bob"), event("a", 9, "alice", "alice"), event("b", 1, "alice", "alice"), event("n", 5, "", "")}
-		for i := range evs {
-			if ok, err := w.Add(ctx, &evs[i]); err != nil || !ok {
-				t.Fatalf("Add(%s) = %v, %v", evs[i].EventID, ok, err)
+		buf := NewBuffer(st, Events)
+		idx := NewIndex(st)
+		day2 := event("d2", 7, "zed", "zed")
+		day2.EventTime = day2.EventTime.Add(24 * time.Hour)
+		objects := map[string][]Event{
+			"obj1": {event("c", 3, "bob", "bob"), event("a", 9, "alice", "alice"), day2},
+			"obj2": {event("b", 1, "alice", "alice"), event("n", 5, "", ""), event("m", 2, "x", "alice")},
+		}
+		for _, obj := range []string{"obj1", "obj2"} {
+			w := NewWriter(buf, idx, obj, "/in/"+obj+".json")
+			evs := objects[obj]
+			for i := range evs {
+				if ok, err := w.Add(ctx, &evs[i]); err != nil || !ok {
+					t.Fatalf("Add(%s) = %v, %v", evs[i].EventID, ok, err)
+				}
+			}
+			if ok, _ := w.Add(ctx, &evs[0]); ok {
+				t.Error("the same event id was accepted twice")
+			}
+			if obj == "obj1" {
+				w.Quarantine(42, "record has no eventTime", []byte(`{"eventName":"X"}`))
+			}
+			if _, err := w.Close(ctx); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if ok, _ := w.Add(ctx, &evs[0]); ok {
-			t.Error("the same event id was accepted twice")
-		}
-		w.Quarantine(42, "record has no eventTime", []byte(`{"eventName":"X"}`))
-		if _, err := w.Close(ctx); err != nil {
+		if err := buf.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return readDir(t, dir)
+		files, err := buf.Take()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readDir(t, dir), files
 	}
-	a, b := write(t.TempDir()), write(t.TempDir())
+	a, files := write(t.TempDir())
+	b, _ := write(t.TempDir())
 	if len(a) != len(b) {
 		t.Fatalf("two writes gave %d and %d files", len(a), len(b))
 	}
@@ -175,105 +178,106 @@ func TestWriterPartitionsSortsAndIsDeterministic(t *testing.T) {
 			t.Errorf("%s differs between two writes of the same events", k)
 		}
 	}
-	alice := a["events/dt=2026-07-01/profile=alice/obj1-0000.parquet"]
-	if alice == nil {
-		t.Fatalf("no alice partition file; files: %v", keys(a))
+	if len(files) != 2 || files[0].Day != "2026-07-01" || files[1].Day != "2026-07-02" || files[0].Rows != 5 || files[1].Rows != 1 {
+		t.Fatalf("data files = %+v, want one for each of the two days (5 and 1 rows)", files)
 	}
-	rows, err := ReadEvents(alice)
+	for _, f := range files {
+		if !strings.HasPrefix(f.Path, "auditlake/events/data/event_time_day="+f.Day+"/") || int64(len(a[f.Path])) != f.Size {
+			t.Errorf("data file %+v: wrong folder or size", f)
+		}
+	}
+	rows, err := ReadEvents(a[files[0].Path])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].EventID != "b" || rows[1].EventID != "a" {
-		t.Errorf("alice rows not sorted by event_time: %+v", ids(rows))
-	}
-	if a["events/dt=2026-07-01/profile=_none/obj1-0000.parquet"] == nil {
-		t.Error("an event without profile did not land in profile=_none")
+	// studio_profile, source_identity, event_time, event_id; NULL profile first.
+	if got := ids(rows); !slices.Equal(got, []string{"n", "b", "a", "m", "c"}) {
+		t.Errorf("day 1 rows = %v, want [n b a m c] (profile, source identity, time)", got)
 	}
 	q := string(a["_quarantine/obj1.ndjson"])
 	if !strings.Contains(q, `"offset":42`) || !strings.Contains(q, "record has no eventTime") || !strings.Contains(q, `"object":"/in/obj1.json"`) {
 		t.Errorf("quarantine entry lacks object, offset or reason: %s", q)
 	}
-	if got := len(a["_index/events/dt=2026-07-01/obj1.ids"]); got != 4*8 {
-		t.Errorf("index holds %d bytes, want 4 ids", got)
+	if got := len(a["_index/events/dt=2026-07-01/obj1.ids"]); got != 2*8 {
+		t.Errorf("index of obj1 holds %d bytes, want 2 ids", got)
 	}
 }
 
-func TestWriterBudgetSplitsIntoSortedParts(t *testing.T) {
+func TestBufferBudgetSplitsIntoSortedFiles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, _ := store.NewDir(dir)
-	w := NewWriter(st, Events, nil, "big", "big.json")
-	w.SetBudget(10 << 10) // about 16 events per part
+	buf := NewBuffer(st, Events)
+	buf.SetBudget(10 << 10) // about 16 events per file
+	w := NewWriter(buf, nil, "big", "big.json")
 	for i := 0; i < 100; i++ {
 		e := event(fmt.Sprintf("e%03d", i), 59-i%60, "sid", "p")
 		if _, err := w.Add(ctx, &e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	files, err := w.Close(ctx)
+	if err := buf.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	files, err := buf.Take()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) < 5 {
-		t.Fatalf("budget did not split the partition: %v", files)
+		t.Fatalf("budget did not split the day: %v", files)
 	}
 	total := 0
 	for _, f := range files {
-		b, _ := os.ReadFile(filepath.Join(dir, f))
+		b, _ := os.ReadFile(filepath.Join(dir, f.Path))
 		rows, err := ReadEvents(b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := 1; i < len(rows); i++ {
 			if Less(&rows[i], &rows[i-1]) {
-				t.Fatalf("%s: row %d out of order", f, i)
+				t.Fatalf("%s: row %d out of order", f.Path, i)
 			}
 		}
 		total += len(rows)
 	}
 	if total != 100 {
-		t.Errorf("parts hold %d rows, want 100", total)
+		t.Errorf("files hold %d rows, want 100", total)
 	}
 }
 
-func TestIndexDedupesAcrossObjectsAndRuns(t *testing.T) {
+func TestIndexDedupesAcrossObjectsAndCommittedRuns(t *testing.T) {
 	ctx := context.Background()
 	st, _ := store.NewDir(t.TempDir())
+	buf := NewBuffer(st, Events)
 	idx := NewIndex(st)
 	e := event("dup", 1, "", "")
-	w1 := NewWriter(st, Events, idx, "first", "first")
+	w1 := NewWriter(buf, idx, "first", "first")
 	if ok, _ := w1.Add(ctx, &e); !ok {
 		t.Fatal("first write refused")
 	}
 	if _, err := w1.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w2 := NewWriter(st, Events, idx, "second", "second")
+	w2 := NewWriter(buf, idx, "second", "second")
 	if ok, _ := w2.Add(ctx, &e); ok {
 		t.Error("second object wrote an event id the first already wrote")
 	}
-	// A later run loads the index from the lake.
-	w3 := NewWriter(st, Events, NewIndex(st), "third", "third")
-	if ok, _ := w3.Add(ctx, &e); ok {
-		t.Error("a new run wrote an event id the lake already holds")
+	// A later run ignores the ids of an object that was never committed
+	// (its run crashed before the commit): a re-run must write them.
+	w3 := NewWriter(buf, NewIndex(st), "third", "third")
+	if ok, _ := w3.Add(ctx, &e); !ok {
+		t.Error("a new run refused an event id that no committed object holds")
 	}
-	// Re-ingesting the object that owns the id writes it again (same file).
-	idx4 := NewIndex(st)
-	w4 := NewWriter(st, Events, idx4, "first", "first")
-	if ok, _ := w4.Add(ctx, &e); !ok {
-		t.Error("re-ingesting the owning object refused its own event")
+	// Once "first" is in the ledger, a later run sees its ids.
+	if err := WriteManifest(ctx, st, &Manifest{Object: "first", ObjectID: "first"}); err != nil {
+		t.Fatal(err)
 	}
-	// ... once: a second copy in the same object is a duplicate.
+	w4 := NewWriter(buf, NewIndex(st), "fourth", "fourth")
 	if ok, _ := w4.Add(ctx, &e); ok {
-		t.Error("the same object wrote an event id twice")
-	}
-	// The same object written again in the same run (a second writer) writes it again.
-	w5 := NewWriter(st, Events, idx4, "first", "first")
-	if ok, _ := w5.Add(ctx, &e); !ok {
-		t.Error("a second writer of the owning object refused its event")
+		t.Error("a new run wrote an event id a committed object holds")
 	}
 	// Without an index, duplicates within the object are still dropped.
-	w6 := NewWriter(st, Events, nil, "x", "x")
+	w6 := NewWriter(buf, nil, "x", "x")
 	if ok, _ := w6.Add(ctx, &e); !ok {
 		t.Error("first write without an index refused")
 	}
@@ -467,6 +471,7 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 	ctx := context.Background()
 	st, _ := store.NewDir(t.TempDir())
 	idx := NewIndex(st)
+	buf := NewBuffer(st, Events)
 	at := func(id string, day int) Event {
 		e := event(id, 0, "", "")
 		e.EventTime = time.Date(2026, 7, day, 9, 0, 0, 0, time.UTC)
@@ -474,7 +479,7 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 	}
 	write := func(obj string, evs ...Event) []bool {
 		t.Helper()
-		w := NewWriter(st, Events, idx, obj, obj)
+		w := NewWriter(buf, idx, obj, obj)
 		var ok []bool
 		for i := range evs {
 			added, err := w.Add(ctx, &evs[i])
@@ -505,7 +510,8 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 	if got := write("c", at("a1", 1), at("b1", 3), at("c1", 2), at("c1", 2)); !slices.Equal(got, []bool{false, false, true, false}) {
 		t.Errorf("after a trim: added %v, want [false false true false]", got)
 	}
-	if got := write("a", at("a1", 1), at("a3", 2)); !slices.Equal(got, []bool{true, true}) {
-		t.Errorf("re-ingesting a after a trim: added %v, want its own ids again", got)
+	// Days read again after a trim hold the ids this process wrote, committed or not.
+	if got := write("d", at("a1", 1), at("a3", 2)); !slices.Equal(got, []bool{false, false}) {
+		t.Errorf("after a trim: added %v, want the run's own uncommitted ids still known", got)
 	}
 }

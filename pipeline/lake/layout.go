@@ -1,23 +1,51 @@
 package lake
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
+	"errors"
+	"fmt"
+
+	"github.com/auditlake/auditlake/pipeline/store"
 )
+
+// Namespace is the Iceberg namespace (and, with AWS Glue, the database)
+// that holds the lake's tables. A table lives in Namespace/<table>/ below
+// the lake root: data/ (Parquet data files) and metadata/ (Iceberg).
+const Namespace = "auditlake"
 
 // Top-level folders of a lake.
 const (
-	EventsDir     = "events"
 	QuarantineDir = "_quarantine"
 	ManifestDir   = "_manifest"
 	IndexDir      = "_index"
+	CommitsDir    = "_commits"
 	NoProfile     = "_none"
+
+	// LegacyEventsDir is where lake layout v2 kept events
+	// (events/dt=…/profile=…/); such a lake must be migrated.
+	LegacyEventsDir = "events"
 )
+
+// EventsDir is the name of the events table (and its schemas/ file).
+const EventsDir = "events"
+
+// TableDir is the folder of an Iceberg table below the lake root.
+func TableDir(table string) string { return Namespace + "/" + table }
+
+// DataDir is the folder of a table's data files below the lake root.
+func DataDir(table string) string { return TableDir(table) + "/data" }
+
+// dataFileDir is the folder of one day's data files (Iceberg's
+// Hive-style partition path for the day(…) transform).
+func dataFileDir[R any](t *Table[R], day string) string {
+	return DataDir(t.Name) + "/" + t.PartitionField + "=" + day
+}
 
 // ObjectID names an input object in the lake: a hash of its location and
 // its content tag (ETag or content hash), so that re-ingesting the same
-// object writes the same files and a changed object writes new ones.
+// object is recognised and a changed object is ingested again.
 func ObjectID(location, contentTag string) string {
 	h := sha256.New()
 	h.Write([]byte(location))
@@ -26,47 +54,38 @@ func ObjectID(location, contentTag string) string {
 	return hex.EncodeToString(h.Sum(nil))[:24]
 }
 
-// PartitionValue makes an attacker-controlled value (a Studio profile name
-// comes from sourceIdentity) safe as one Hive partition path segment:
-// characters outside [A-Za-z0-9._@,=+-] are percent-encoded, and '.' or
-// '..' cannot form. The empty value becomes _none.
-func PartitionValue(v string) string {
-	if v == "" {
-		return NoProfile
+// ErrLegacyLayout is returned for a lake in the v2 layout.
+var ErrLegacyLayout = errors.New("this lake uses the old layout v2 (events/dt=…/profile=…/ folders); convert it once with `ingest migrate --lake LAKE`")
+
+// CheckLayout returns ErrLegacyLayout (wrapped with the lake's location)
+// when the lake in st still holds layout v2 data files.
+func CheckLayout(ctx context.Context, st store.Store) error {
+	legacy, err := HasLegacyLayout(ctx, st)
+	if err != nil {
+		return err
 	}
-	if safeSegment(v) {
-		return v
+	if legacy {
+		return fmt.Errorf("%s: %w", st.Location(""), ErrLegacyLayout)
 	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '_', c == '@', c == ',', c == '-', c == '+':
-			b.WriteByte(c)
-		case c == '.' && i > 0:
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteString(strings.ToUpper(hex.EncodeToString([]byte{c})))
-		}
-	}
-	return b.String()
+	return nil
 }
 
-// safeSegment reports whether PartitionValue keeps v as it is.
-func safeSegment(v string) bool {
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == '@' || c == ',' || c == '-' || c == '+' || c == '.' && i > 0) {
-			return false
+// HasLegacyLayout reports whether st holds layout v2 files
+// (events/dt=…, athena_queries/dt=…).
+func HasLegacyLayout(ctx context.Context, st store.Store) (bool, error) {
+	found := false
+	errStop := errors.New("stop")
+	for _, dir := range []string{LegacyEventsDir + "/dt=", "athena_queries/dt="} {
+		err := st.List(ctx, dir, func(store.Object) error {
+			found = true
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return false, err
+		}
+		if found {
+			return true, nil
 		}
 	}
-	return true
-}
-
-// EventsPartition is the folder of one (day, profile) partition.
-func EventsPartition(day, profile string) string {
-	return EventsDir + "/dt=" + day + "/profile=" + PartitionValue(profile)
+	return false, nil
 }

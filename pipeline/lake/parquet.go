@@ -15,15 +15,15 @@ const pageBufferSize = 1 << 20
 // time so that the same rows always give the same bytes.
 const CreatedBy = "auditlake"
 
-// Table describes one Parquet table of the lake: how its rows are keyed,
+// Table describes one table of the lake: how its rows are keyed,
 // partitioned and ordered.
 type Table[R any] struct {
-	Name      string             // folder under the lake root, and the schemas/ file name
-	ID        func(*R) string    // unique key: a second row with the same key is a duplicate
-	Day       func(*R) string    // dt partition (YYYY-MM-DD), also the dedupe index's day
-	Partition func(*R) string    // folder of the row below the lake root
-	Less      func(a, b *R) bool // order of rows within a file (schemas `sort`)
-	Size      func(*R) int       // memory estimate, for flush budgeting
+	Name           string             // table name (Namespace/<Name>/ below the lake root), and the schemas/ file name
+	ID             func(*R) string    // unique key: a second row with the same key is a duplicate
+	Day            func(*R) string    // partition (YYYY-MM-DD, UTC day of the partition column), also the dedupe index's day
+	PartitionField string             // Iceberg partition field name: <column>_day
+	Less           func(a, b *R) bool // order of rows within a file (schemas `sort`)
+	Size           func(*R) int       // memory estimate, for flush budgeting
 
 	chunks sync.Pool // of *[]R with cap chunkRows: row buffers, reused between files
 }

@@ -41,15 +41,14 @@ func IsFinalQueryState(s string) bool {
 	return s == QuerySucceeded || s == QueryFailed || s == QueryCancelled
 }
 
-// AthenaQueries is the athena_queries table: partitioned by submission day,
-// deduplicated on query_id, sorted by submitted_at, query_id.
+// AthenaQueries is the athena_queries table: partitioned by
+// day(submitted_at), deduplicated on query_id, sorted by submitted_at,
+// query_id.
 var AthenaQueries = &Table[AthenaQuery]{
-	Name: "athena_queries",
-	ID:   func(q *AthenaQuery) string { return q.QueryID },
-	Day:  func(q *AthenaQuery) string { return q.SubmittedAt.UTC().Format("2006-01-02") },
-	Partition: func(q *AthenaQuery) string {
-		return "athena_queries/dt=" + q.SubmittedAt.UTC().Format("2006-01-02")
-	},
+	Name:           "athena_queries",
+	ID:             func(q *AthenaQuery) string { return q.QueryID },
+	Day:            func(q *AthenaQuery) string { return dayOf(q.SubmittedAt) },
+	PartitionField: "submitted_at_day",
 	Less: func(a, b *AthenaQuery) bool {
 		if !a.SubmittedAt.Equal(b.SubmittedAt) {
 			return a.SubmittedAt.Before(b.SubmittedAt)

@@ -1,7 +1,10 @@
 // Package lakedb opens an embedded DuckDB over a local lake folder and
-// defines one view per table of the lake contract (schemas/) on it. DuckDB
-// (cgo) is linked only by the report side (lakedb, lineage, report); the
-// ingest side stays CGO-free.
+// defines one view per table of the lake contract (schemas/) on it, over
+// the data files of the tables' committed Iceberg snapshots (package
+// warehouse): a reader never sees a half-written run, nor both the small
+// files of a day and their compacted replacement. DuckDB (cgo) is linked
+// only by the report side (lakedb, lineage, report); the ingest side stays
+// CGO-free.
 package lakedb
 
 import (
@@ -13,6 +16,9 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"github.com/auditlake/auditlake/schemas"
 )
 
@@ -20,12 +26,60 @@ import (
 type DB struct {
 	*sql.DB
 	Root string
+	// Snapshots are the table snapshots the views read (table → snapshot).
+	Snapshots map[string]*warehouse.Snapshot
+	// Pending is how many commit requests wait for a committer: rows
+	// ingested but not visible yet.
+	Pending int
 }
 
-// Open opens an in-memory DuckDB and defines one view per table of the
-// lake contract (schemas/: events, athena_queries) over the Parquet files
-// below root (a local lake folder).
+// Open opens an in-memory DuckDB over the current snapshots of the lake
+// folder root.
 func Open(ctx context.Context, root string) (*DB, error) {
+	return OpenAsOf(ctx, root, warehouse.AsOf{})
+}
+
+// OpenAsOf opens the lake folder root at the snapshots as names.
+func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf) (*DB, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.NewDir(abs)
+	if err != nil {
+		return nil, err
+	}
+	if err := lake.CheckLayout(ctx, st); err != nil {
+		return nil, err
+	}
+	w, err := warehouse.Open(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	snaps := map[string]*warehouse.Snapshot{}
+	for _, name := range schemas.Tables() {
+		if snaps[name], err = w.Snapshot(ctx, name, as, nil); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	db, err := OpenSnapshots(ctx, abs, snaps)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := lake.PendingRequests(ctx, st)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Pending = len(pending)
+	return db, nil
+}
+
+// OpenSnapshots opens an in-memory DuckDB with one view per table of the
+// lake contract over the files of snaps, found below root by their keys
+// (root is the lake folder, or a local copy of an s3:// lake). A table
+// without a snapshot gets an empty view with the same columns.
+func OpenSnapshots(ctx context.Context, root string, snaps map[string]*warehouse.Snapshot) (*DB, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -35,13 +89,13 @@ func Open(ctx context.Context, root string) (*DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1) // one connection: views and settings live on it
-	d := &DB{DB: db, Root: abs}
+	d := &DB{DB: db, Root: abs, Snapshots: snaps}
 	if _, err := d.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
 		db.Close()
 		return nil, err
 	}
 	for _, name := range schemas.Tables() {
-		if err := d.defineTable(ctx, schemas.MustLoad(name)); err != nil {
+		if err := d.defineTable(ctx, schemas.MustLoad(name), snaps[name]); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("view %s: %w", name, err)
 		}
@@ -49,25 +103,46 @@ func Open(ctx context.Context, root string) (*DB, error) {
 	return d, nil
 }
 
-// defineTable creates the view of one schema table over its Parquet files
-// (one folder level per partition column), or an empty view with the same
-// columns when the lake has none yet.
-func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table) error {
+// defineTable creates the view of one schema table over the data files of
+// its snapshot. Files of days that two writers committed overlapping rows
+// to (Snapshot.Unchecked, until compaction) are read through a
+// deduplication on the table's key, so the key is unique in the view.
+func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehouse.Snapshot) error {
 	cols := make([]string, 0, len(tbl.Columns))
 	for _, c := range tbl.Columns {
 		cols = append(cols, quoteIdent(c.Name))
 	}
-	parts := []string{d.Root, tbl.Name}
-	for range tbl.Partitions {
-		parts = append(parts, "*")
+	var checked, unchecked []string
+	if snap != nil {
+		dup := map[string]bool{}
+		for _, day := range snap.Unchecked {
+			dup[day] = true
+		}
+		for _, f := range snap.Files {
+			if f.Key == "" {
+				return fmt.Errorf("data file %s is outside the lake folder", f.URI)
+			}
+			p := quoteLiteral(filepath.Join(d.Root, filepath.FromSlash(f.Key)))
+			if dup[f.Day] {
+				unchecked = append(unchecked, p)
+			} else {
+				checked = append(checked, p)
+			}
+		}
 	}
-	glob := filepath.Join(append(parts, "*.parquet")...)
+	list := strings.Join(cols, ", ")
+	var parts []string
+	if len(checked) > 0 {
+		// union_by_name: files written before a column was added lack it.
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true)", list, strings.Join(checked, ", ")))
+	}
+	if len(unchecked) > 0 {
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true) QUALIFY row_number() OVER (PARTITION BY %s ORDER BY source_object, source_offset) = 1",
+			list, strings.Join(unchecked, ", "), quoteIdent(tbl.Key)))
+	}
 	var q string
-	if matches, _ := filepath.Glob(glob); len(matches) > 0 {
-		// Column list from the schema: the view exposes exactly the contract,
-		// whatever extra columns hive partitioning would add.
-		q = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM read_parquet(%s, hive_partitioning = false, union_by_name = true)",
-			quoteIdent(tbl.Name), strings.Join(cols, ", "), quoteLiteral(glob))
+	if len(parts) > 0 {
+		q = "CREATE OR REPLACE VIEW " + quoteIdent(tbl.Name) + " AS " + strings.Join(parts, " UNION ALL ")
 	} else {
 		defs := make([]string, 0, len(tbl.Columns))
 		for _, c := range tbl.Columns {
@@ -77,6 +152,21 @@ func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table) error {
 	}
 	_, err := d.ExecContext(ctx, q)
 	return err
+}
+
+// SnapshotLine says which snapshots an answer was computed on, for reports:
+// "events 123 (2026-07-01T12:00:00Z), athena_queries 456 (…)".
+func (d *DB) SnapshotLine() string {
+	var parts []string
+	for _, name := range schemas.Tables() {
+		s := d.Snapshots[name]
+		if s == nil || s.ID == 0 {
+			parts = append(parts, name+" empty")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %d (%s)", name, s.ID, s.Time.Format("2006-01-02T15:04:05Z")))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // duckType maps a schema type to DuckDB's.

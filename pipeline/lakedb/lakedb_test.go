@@ -6,13 +6,18 @@ import (
 	"testing"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"github.com/auditlake/auditlake/schemas"
 )
 
 func scenarioLake(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	sum, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{"../../testdata/scenario/logs"}, Lake: dir})
+	w, err := warehouse.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{"../../testdata/scenario/logs"}, Lake: dir, Committer: w})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
+	"github.com/auditlake/auditlake/schemas"
 )
 
 // CacheStats says what Sync did.
@@ -20,66 +21,86 @@ type CacheStats struct {
 	Bytes                int64
 }
 
-// Sync copies the Parquet partitions of an s3:// lake that a question over
-// [since, until) needs (every day when both are zero), and the ingestion
-// manifests, into dir, so that DuckDB can read them locally. Files already
-// in the cache with the same size are kept: lake files are written once
-// under content-derived names.
+// Sync copies into dir the data files of an s3:// lake's table snapshots
+// (current, or as names) that a question over [since, until) needs (every
+// day when both are zero), and the ingestion ledger, so that DuckDB can read
+// them locally. It returns the snapshots, whose file keys are valid below
+// dir. Files already in the cache with the same size are kept: data files
+// are written once under names that hash their bytes.
 // DuckDB's S3 extension is not used: it cannot be installed everywhere.
-func Sync(ctx context.Context, lakeURL, dir string, since, until time.Time) (CacheStats, error) {
+func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, until time.Time) (map[string]*warehouse.Snapshot, CacheStats, error) {
 	var st CacheStats
-	src, err := pipeline.OpenLake(ctx, lakeURL)
+	w, err := warehouse.Open(ctx, lakeURL)
 	if err != nil {
-		return st, err
+		return nil, st, err
+	}
+	src := w.Store()
+	if err := lake.CheckLayout(ctx, src); err != nil {
+		return nil, st, err
 	}
 	dst, err := store.NewDir(dir)
 	if err != nil {
-		return st, err
+		return nil, st, err
 	}
-	// The manifests too: the compliance report's completeness sections and
-	// the log_delivery_gap detection read them.
-	for _, table := range []string{lake.EventsDir, lake.AthenaQueries.Name, lake.ManifestDir} {
-		err := src.List(ctx, table+"/", func(o store.Object) error {
-			manifest := table == lake.ManifestDir && strings.HasSuffix(o.Key, ".json")
-			if !manifest && (!strings.HasSuffix(o.Key, ".parquet") || !dayWanted(o.Key, since, until)) {
-				return nil
-			}
-			st.Listed++
-			if fi, err := os.Stat(filepath.Join(dst.Root(), filepath.FromSlash(o.Key))); err == nil && fi.Size() == o.Size {
-				st.Kept++
-				return nil
-			}
-			rc, _, err := src.Open(ctx, o.Key)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			b, err := io.ReadAll(rc)
-			if err != nil {
-				return fmt.Errorf("%s: %w", src.Location(o.Key), err)
-			}
-			if err := dst.Put(ctx, o.Key, b); err != nil {
-				return err
-			}
-			st.Copied++
-			st.Bytes += int64(len(b))
+	copyKey := func(key string, size int64) error {
+		st.Listed++
+		if fi, err := os.Stat(filepath.Join(dst.Root(), filepath.FromSlash(key))); err == nil && fi.Size() == size {
+			st.Kept++
 			return nil
-		})
-		if err != nil {
-			return st, err
 		}
+		rc, _, err := src.Open(ctx, key)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src.Location(key), err)
+		}
+		if err := dst.Put(ctx, key, b); err != nil {
+			return err
+		}
+		st.Copied++
+		st.Bytes += int64(len(b))
+		return nil
 	}
-	return st, nil
+	snaps := map[string]*warehouse.Snapshot{}
+	for _, name := range schemas.Tables() {
+		snap, err := w.Snapshot(ctx, name, as, nil)
+		if err != nil {
+			return nil, st, fmt.Errorf("%s: %w", name, err)
+		}
+		kept := snap.Files[:0]
+		for _, f := range snap.Files {
+			if f.Key == "" {
+				return nil, st, fmt.Errorf("%s: data file %s is outside the lake", name, f.URI)
+			}
+			if !dayWanted(f.Day, since, until) {
+				continue
+			}
+			if err := copyKey(f.Key, f.Size); err != nil {
+				return nil, st, err
+			}
+			kept = append(kept, f)
+		}
+		snap.Files = kept
+		snaps[name] = snap
+	}
+	// The ledger too: the compliance report's completeness sections and
+	// the log_delivery_gap detection read it.
+	err = src.List(ctx, lake.ManifestDir+"/", func(o store.Object) error {
+		if !strings.HasSuffix(o.Key, ".json") {
+			return nil
+		}
+		return copyKey(o.Key, o.Size)
+	})
+	return snaps, st, err
 }
 
-// dayWanted reports whether a file's dt= partition can hold rows in
-// [since, until). Rows are partitioned by event day in UTC.
-func dayWanted(key string, since, until time.Time) bool {
-	i := strings.Index(key, "/dt=")
-	if i < 0 || len(key) < i+len("/dt=2006-01-02") {
-		return true
-	}
-	day, err := time.Parse("2006-01-02", key[i+len("/dt="):i+len("/dt=2006-01-02")])
+// dayWanted reports whether a partition day (YYYY-MM-DD, UTC) can hold
+// rows in [since, until).
+func dayWanted(d string, since, until time.Time) bool {
+	day, err := time.Parse("2006-01-02", d)
 	if err != nil {
 		return true
 	}
@@ -107,5 +128,24 @@ func cacheDir(lakeURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(base, lake.PartitionValue(bucket), lake.PartitionValue(prefix)), nil
+	return filepath.Join(base, safeSegment(bucket), safeSegment(prefix)), nil
+}
+
+// safeSegment makes a bucket name or key prefix one safe folder name:
+// characters outside [A-Za-z0-9._-] are percent-encoded, and "" becomes "_".
+func safeSegment(v string) string {
+	if v == "" {
+		return "_"
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == '.' && i > 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

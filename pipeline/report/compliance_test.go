@@ -55,7 +55,7 @@ func tempLake(t *testing.T, edit func(logs string)) *Report {
 	edit(logs)
 	dir := filepath.Join(tmp, "lake")
 	ctx := context.Background()
-	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{logs}, Lake: dir}); err != nil {
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{logs}, Lake: dir, Committer: mustWarehouse(dir)}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Open(ctx, Options{Lake: dir, Catalog: []string{scenario + "/catalog"}, Grants: []string{scenario + "/grants"}})

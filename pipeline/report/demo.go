@@ -9,6 +9,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
 // DemoScenario is where the bundled scenario lives, relative to the
@@ -32,7 +33,11 @@ func Demo(ctx context.Context, scenario, format string, keep bool, w io.Writer) 
 		defer os.RemoveAll(lakeDir)
 	}
 	fmt.Fprintf(w, "== ingest %s → %s\n", filepath.Join(scenario, "logs"), lakeDir)
-	sum, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{filepath.Join(scenario, "logs")}, Lake: lakeDir})
+	wh, err := warehouse.Open(ctx, lakeDir)
+	if err != nil {
+		return err
+	}
+	sum, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{filepath.Join(scenario, "logs")}, Lake: lakeDir, Committer: wh})
 	if err != nil {
 		return err
 	}

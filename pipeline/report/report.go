@@ -24,6 +24,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/lakedb"
 	"github.com/auditlake/auditlake/pipeline/lineage"
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"github.com/auditlake/auditlake/queries"
 )
 
@@ -36,6 +37,8 @@ type Options struct {
 	// (zero: all); Since does not, since earlier grant and Glue events
 	// decide the grants and schemas in force. A local lake is read whole.
 	Since, Until time.Time
+	// AsOf pins the table snapshots read (zero: the current ones).
+	AsOf warehouse.AsOf
 }
 
 // Report is an open lake with the attribution chain computed.
@@ -51,24 +54,30 @@ type Report struct {
 
 // Open opens the lake and computes the views.
 func Open(ctx context.Context, opt Options) (*Report, error) {
+	var db *lakedb.DB
+	var err error
 	if store.IsS3(opt.Lake) {
-		dir, err := cacheDir(opt.Lake)
-		if err != nil {
+		var dir string
+		if dir, err = cacheDir(opt.Lake); err != nil {
 			return nil, err
 		}
 		// Days before Since are needed too: the grants and table versions in
 		// force come from replaying every earlier grant and Glue event.
-		if _, err := Sync(ctx, opt.Lake, dir, time.Time{}, opt.Until); err != nil {
+		snaps, _, err := Sync(ctx, opt.Lake, dir, opt.AsOf, time.Time{}, opt.Until)
+		if err != nil {
 			return nil, fmt.Errorf("cache %s: %w", opt.Lake, err)
 		}
-		opt.Lake = dir
-	}
-	if fi, err := os.Stat(opt.Lake); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("lake %q: not a folder (give --lake DIR)", opt.Lake)
-	}
-	db, err := lakedb.Open(ctx, opt.Lake)
-	if err != nil {
-		return nil, err
+		db, err = lakedb.OpenSnapshots(ctx, dir, snaps)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if fi, err := os.Stat(opt.Lake); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("lake %q: not a folder (give --lake DIR)", opt.Lake)
+		}
+		if db, err = lakedb.OpenAsOf(ctx, opt.Lake, opt.AsOf); err != nil {
+			return nil, err
+		}
 	}
 	r := &Report{DB: db, Catalog: catalog.New(), Grants: grants.New(), LineageMethods: map[string]int{}}
 	if err := r.load(ctx, opt); err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"os"
 	"path/filepath"
 	"sort"
@@ -36,7 +37,7 @@ func scenarioLake(t *testing.T) string {
 			lakeErr = err
 			return
 		}
-		_, lakeErr = pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir})
+		_, lakeErr = pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: mustWarehouse(dir)})
 		lakeDir = dir
 	})
 	if lakeErr != nil {
@@ -391,7 +392,7 @@ func TestS3Lake(t *testing.T) {
 	t.Setenv("AUDITLAKE_CACHE", t.TempDir())
 	ctx := context.Background()
 	lakeURL := "s3://audit-lake/prod"
-	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: lakeURL}); err != nil {
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: lakeURL, Committer: mustWarehouse(lakeURL)}); err != nil {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
@@ -417,7 +418,7 @@ func TestS3Lake(t *testing.T) {
 		t.Errorf("bad policy: exit %d, %q; want one line naming bad.yaml:2", code, errb.String())
 	}
 	dir, _ := cacheDir(lakeURL)
-	st, err := Sync(ctx, lakeURL, dir, time.Time{}, time.Time{})
+	_, st, err := Sync(ctx, lakeURL, dir, warehouse.AsOf{}, time.Time{}, time.Time{})
 	if err != nil || st.Copied != 0 || st.Kept == 0 || st.Kept != st.Listed {
 		t.Errorf("second sync = %+v, %v; want every file kept", st, err)
 	}
@@ -425,7 +426,7 @@ func TestS3Lake(t *testing.T) {
 		t.Errorf("cache holds %d manifests, want the lake's 10", len(m))
 	}
 	// --until before the scenario's day leaves nothing to copy.
-	st, err = Sync(ctx, lakeURL, t.TempDir(), time.Time{}, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
+	_, st, err = Sync(ctx, lakeURL, t.TempDir(), warehouse.AsOf{}, time.Time{}, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
 	if err != nil || st.Listed != 10 { // only the manifests
 		t.Errorf("sync until June 30 = %+v, %v", st, err)
 	}

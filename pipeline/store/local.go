@@ -190,6 +190,18 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete removes the file at key.
+func (d *Dir) Delete(ctx context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
 // Location is the absolute path of key.
 func (d *Dir) Location(key string) string {
 	if key == "" {

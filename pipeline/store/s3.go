@@ -162,6 +162,15 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete removes the object at key (S3 answers success for a missing key).
+func (s *S3) Delete(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("deleting %s: %w", s.Location(key), err)
+	}
+	return nil
+}
+
 // Location is the s3:// URL of key.
 func (s *S3) Location(key string) string {
 	if key == "" {

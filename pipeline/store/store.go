@@ -39,6 +39,8 @@ type Store interface {
 	// Put stores data under key atomically, replacing any earlier object.
 	// It does not keep data after it returns (callers reuse the buffer).
 	Put(ctx context.Context, key string, data []byte) error
+	// Delete removes an object; removing one that does not exist is no error.
+	Delete(ctx context.Context, key string) error
 	// Location renders a key for people and for the lake's source_object
 	// column: an absolute path or an s3:// URL.
 	Location(key string) string
@@ -100,5 +102,7 @@ func (s *sub) Stat(ctx context.Context, key string) (Object, error) {
 func (s *sub) Put(ctx context.Context, key string, data []byte) error {
 	return s.s.Put(ctx, s.p+key, data)
 }
+
+func (s *sub) Delete(ctx context.Context, key string) error { return s.s.Delete(ctx, s.p+key) }
 
 func (s *sub) Location(key string) string { return s.s.Location(s.p + key) }
