@@ -410,6 +410,8 @@ func (in *ingester) betweenObjects() {
 func (in *ingester) object(ctx context.Context, st store.Store, o store.Object) error {
 	if err := in.readObject(ctx, st, o); err != nil {
 		in.broken = err
+		in.events.Discard()
+		in.queries.Discard()
 		return err
 	}
 	return nil

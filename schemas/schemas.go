@@ -44,6 +44,7 @@ type Table struct {
 	Key        string   `yaml:"key"`        // the column that identifies a row: unique in every view
 	Sort       []string `yaml:"sort"`       // order of rows within a data file
 	Partitions []string `yaml:"partitions"` // Iceberg partition transforms: day(<column>)
+	Bloom      []string `yaml:"bloom"`      // columns with Parquet bloom filters (point lookups)
 	Columns    []Column `yaml:"columns"`
 }
 
@@ -122,6 +123,11 @@ func parse(file string, b []byte) (*Table, error) {
 	}
 	if !seen[t.Key] {
 		return nil, fmt.Errorf("schemas: %s: key %q is not a column", file, t.Key)
+	}
+	for _, c := range t.Bloom {
+		if !seen[c] {
+			return nil, fmt.Errorf("schemas: %s: bloom column %q is not a column", file, c)
+		}
 	}
 	for _, s := range t.Sort {
 		if !seen[s] {

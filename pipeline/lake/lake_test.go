@@ -203,17 +203,23 @@ func TestBufferWritesOneSortedFilePerDayAcrossObjects(t *testing.T) {
 	}
 }
 
-func TestBufferBudgetSplitsIntoSortedFiles(t *testing.T) {
+// At most maxOpenDays day files are open: rows of a further day close the
+// least recently used one, and every file stays sorted and within one day.
+func TestBufferBoundsOpenDays(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, _ := store.NewDir(dir)
 	buf := NewBuffer(st, Events)
-	buf.SetBudget(10 << 10) // about 16 events per file
-	w := NewWriter(buf, nil, "big", "big.json")
-	for i := 0; i < 100; i++ {
+	w := NewWriter(buf, nil, "many-days", "many-days.json")
+	const days = maxOpenDays + 2
+	for i := 0; i < 120; i++ {
 		e := event(fmt.Sprintf("e%03d", i), 59-i%60, "sid", "p")
+		e.EventTime = e.EventTime.AddDate(0, 0, i%days) // round robin over the days
 		if _, err := w.Add(ctx, &e); err != nil {
 			t.Fatal(err)
+		}
+		if len(buf.days) > maxOpenDays {
+			t.Fatalf("%d day files open", len(buf.days))
 		}
 	}
 	if err := buf.Flush(ctx); err != nil {
@@ -223,25 +229,25 @@ func TestBufferBudgetSplitsIntoSortedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 5 {
-		t.Fatalf("budget did not split the day: %v", files)
+	if len(files) <= days {
+		t.Errorf("%d files for %d interleaved days: no file was closed early", len(files), days)
 	}
-	total := 0
+	total := int64(0)
 	for _, f := range files {
 		b, _ := os.ReadFile(filepath.Join(dir, f.Path))
 		rows, err := ReadEvents(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 1; i < len(rows); i++ {
-			if Less(&rows[i], &rows[i-1]) {
-				t.Fatalf("%s: row %d out of order", f.Path, i)
+		for i := range rows {
+			if rows[i].Day() != f.Day || i > 0 && Less(&rows[i], &rows[i-1]) {
+				t.Fatalf("%s: row %d out of order or of another day", f.Path, i)
 			}
 		}
-		total += len(rows)
+		total += f.Rows
 	}
-	if total != 100 {
-		t.Errorf("files hold %d rows, want 100", total)
+	if total != 120 {
+		t.Errorf("files hold %d rows, want 120", total)
 	}
 }
 
@@ -367,8 +373,7 @@ func mustEncode(t *testing.T, rows []Event) []byte {
 // files; a reused one must write exactly what a new one writes, whatever it
 // wrote before (row counts, NULL patterns, bounds). Reusing parquet-go's
 // writer (Reset) failed this: path_in_schema went missing.
-func TestEncodeReusedWriterGivesSameBytes(t *testing.T) {
-	small := []Event{event("a", 1, "", ""), event("b", 2, "s", "p")}
+func TestEncodeIsDeterministicAndReadsBack(t *testing.T) {
 	var big []Event
 	for i := range 3000 {
 		e := event(fmt.Sprintf("e%04d", i), i, fmt.Sprintf("s%d", i%7), "")
@@ -379,37 +384,78 @@ func TestEncodeReusedWriterGivesSameBytes(t *testing.T) {
 		}
 		big = append(big, e)
 	}
-	sets := map[string][]Event{"small": small, "big": big}
-	encodeWith := func(e *eventEncoder, rows []Event) []byte {
-		t.Helper()
-		ptrs := make([]*Event, len(rows))
-		for i := range rows {
-			ptrs[i] = &rows[i]
-		}
-		b, err := e.encode(ptrs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return bytes.Clone(b)
+	first, err := Encode(Events, slices.Clone(big))
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := map[string][]byte{}
-	for name, rows := range sets {
-		want[name] = encodeWith(eventEncoders.New().(*eventEncoder), rows)
+	again, err := Encode(Events, slices.Clone(big))
+	if err != nil || !bytes.Equal(first, again) {
+		t.Fatalf("encoding the same rows twice gave different bytes (%v)", err)
 	}
-	reused := eventEncoders.New().(*eventEncoder)
-	for i := range 3 {
-		for _, name := range []string{"big", "small"} {
-			if got := encodeWith(reused, sets[name]); !bytes.Equal(got, want[name]) {
-				t.Fatalf("round %d, %s: reused encoder wrote %d bytes, want the %d of a new one", i, name, len(got), len(want[name]))
-			}
-		}
-	}
-	got, err := ReadEvents(want["big"])
+	got, err := ReadEvents(first)
 	if err != nil || len(got) != len(big) {
 		t.Fatalf("read back %d rows (%v), want %d", len(got), err, len(big))
 	}
-	if got[2999].Raw != big[2999].Raw || got[5].Bytes == nil || *got[5].Bytes != 5 || got[6].Bytes != nil {
+	byID := map[string]Event{}
+	for _, e := range got {
+		byID[e.EventID] = e
+	}
+	if byID["e2999"].Raw != big[2999].Raw || byID["e0005"].Bytes == nil || *byID["e0005"].Bytes != 5 || byID["e0006"].Bytes != nil {
 		t.Errorf("read back rows differ from the written ones")
+	}
+}
+
+// A day's file holds one sorted row group per budget's worth of rows, and
+// bloom filters on the lookup columns.
+func TestBufferWritesRowGroupsWithBloomFilters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, _ := store.NewDir(dir)
+	buf := NewBuffer(st, Events)
+	buf.SetBudget(20 << 10)
+	w := NewWriter(buf, nil, "o", "o")
+	for i := 0; i < 300; i++ {
+		e := event(fmt.Sprintf("e%03d", i), i%60, "sid", fmt.Sprintf("p%02d", i%13))
+		if _, err := w.Add(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := buf.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := buf.Take()
+	if len(files) != 1 || files[0].Rows != 300 {
+		t.Fatalf("files = %+v, want one file of 300 rows", files)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, SpoolDir, "*")); len(m) != 0 {
+		t.Errorf("spool files left behind: %v", m)
+	}
+	f, err := os.Open(filepath.Join(dir, files[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(pf.RowGroups()); n < 3 {
+		t.Errorf("%d row groups, want one per budget's worth of rows", n)
+	}
+	col, _ := pf.Schema().Lookup("event_id")
+	for i, rg := range pf.RowGroups() {
+		rows := make([]Event, rg.NumRows())
+		r := parquet.NewGenericRowGroupReader[Event](rg)
+		n, _ := r.Read(rows)
+		for k := 1; k < n; k++ {
+			if Less(&rows[k], &rows[k-1]) {
+				t.Fatalf("row group %d: row %d out of order", i, k)
+			}
+		}
+		if rg.ColumnChunks()[col.ColumnIndex].BloomFilter() == nil {
+			t.Errorf("row group %d has no bloom filter on event_id", i)
+		}
 	}
 }
 

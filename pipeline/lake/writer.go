@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,8 +20,12 @@ import (
 )
 
 // DefaultBudget bounds the memory (estimated bytes of buffered rows) one
-// Buffer holds before it writes its largest day out as a data file.
-const DefaultBudget = 64 << 20
+// Buffer holds before it writes its largest day's rows out as a row group.
+const DefaultBudget = 24 << 20
+
+// maxOpenDays bounds the day files a Buffer keeps open (each holds its
+// column writers' buffers); a further day closes the least recently used.
+const maxOpenDays = 4
 
 // DataFile is one Parquet data file a Buffer wrote: not part of its table
 // until a commit adds it (see CommitRequest).
@@ -30,34 +37,63 @@ type DataFile struct {
 	Size  int64  `json:"size"`
 }
 
-// Buffer collects the rows of one table across all the objects of a run,
-// by day, and writes each day's rows as one sorted, zstd-compressed Parquet
-// data file when its memory budget is spent or when it is flushed: a run
-// writes a few files per day, however many objects and Studio profiles it
-// reads. A file is named after a hash of its bytes, so writing the same rows
-// again gives the same file. Files are encoded in the background, one at a
-// time, while the caller goes on reading.
+// Buffer collects the rows of one table across all the objects of a run
+// and writes one Parquet data file per day: rows are buffered by day and
+// written, sorted, as one row group of the day's open file whenever the
+// memory budget is spent, and the files are closed when the Buffer is
+// flushed. So a run writes one file per day (more only when it spans more
+// than maxOpenDays days at once), however many objects and Studio profiles
+// it reads, and holds at most about the budget in rows. Files are spooled
+// to local disk and stored under a name that hashes their bytes, so writing
+// the same rows again gives the same file. Row groups are encoded in the
+// background, one at a time, while the caller goes on reading.
 type Buffer[R any] struct {
 	st     store.Store
 	t      *Table[R]
 	budget int
+	spool  string // folder for files being written
 
-	parts   map[string]*part[R] // day → rows
+	days    map[string]*dayFile[R] // open files
 	size    int
-	files   []DataFile // written since the last Take
+	tick    uint64
+	files   []DataFile // closed since the last Take
 	bytes   int64      // their size
 	pending chan encoded[R]
 }
 
-type encoded[R any] struct {
-	file   DataFile
-	err    error
-	chunks [][]R // row buffers, released once the file is written
+// dayFile is the open data file of one day.
+type dayFile[R any] struct {
+	day   string
+	rows  part[R] // buffered for the next row group
+	f     *os.File
+	h     hash.Hash
+	n     int64 // bytes written
+	w     rowGroupWriter[R]
+	total int64 // rows written
+	used  uint64
 }
 
-// NewBuffer returns an empty buffer writing table t into st.
+func (d *dayFile[R]) Write(p []byte) (int, error) {
+	n, err := d.f.Write(p)
+	d.h.Write(p[:n])
+	d.n += int64(n)
+	return n, err
+}
+
+type encoded[R any] struct {
+	err    error
+	chunks [][]R // row buffers, released once written
+}
+
+// NewBuffer returns an empty buffer writing table t into st. Files are
+// spooled in the lake folder when st is local, else in the system's
+// temporary folder.
 func NewBuffer[R any](st store.Store, t *Table[R]) *Buffer[R] {
-	return &Buffer[R]{st: st, t: t, budget: DefaultBudget, parts: map[string]*part[R]{}}
+	spool := os.TempDir()
+	if d, ok := st.(*store.Dir); ok {
+		spool = filepath.Join(d.Root(), SpoolDir)
+	}
+	return &Buffer[R]{st: st, t: t, budget: DefaultBudget, spool: spool, days: map[string]*dayFile[R]{}}
 }
 
 // SetBudget changes the buffered-bytes budget (for tests and benchmarks).
@@ -67,64 +103,75 @@ func (b *Buffer[R]) SetBudget(n int) { b.budget = n }
 func (b *Buffer[R]) Buffered() int { return b.size }
 
 func (b *Buffer[R]) add(ctx context.Context, day string, row *R) error {
-	p := b.parts[day]
-	if p == nil {
-		p = &part[R]{}
-		b.parts[day] = p
+	d := b.days[day]
+	if d == nil {
+		if len(b.days) >= maxOpenDays {
+			if err := b.closeLeastUsed(ctx); err != nil {
+				return err
+			}
+		}
+		d = &dayFile[R]{day: day}
+		b.days[day] = d
 	}
-	p.add(b.t, row)
+	b.tick++
+	d.used = b.tick
+	d.rows.add(b.t, row)
 	s := b.t.Size(row)
-	p.size += s
+	d.rows.size += s
 	b.size += s
 	if b.size > b.budget {
-		return b.flushLargest(ctx)
+		return b.writeLargest()
 	}
 	return nil
 }
 
-func (b *Buffer[R]) flushLargest(ctx context.Context) error {
-	var bestKey string
-	best := -1
-	for k, p := range b.parts {
-		if p.size > best || (p.size == best && k < bestKey) {
-			best, bestKey = p.size, k
+func (b *Buffer[R]) writeLargest() error {
+	var best *dayFile[R]
+	for _, d := range b.days {
+		if best == nil || d.rows.size > best.rows.size || d.rows.size == best.rows.size && d.day < best.day {
+			best = d
 		}
 	}
-	return b.flush(ctx, bestKey)
+	return b.writeGroup(best)
 }
 
-func (b *Buffer[R]) flush(ctx context.Context, day string) error {
-	p := b.parts[day]
-	if p == nil || p.n == 0 {
+// writeGroup hands the day's buffered rows to the background encoder as
+// one row group of its file.
+func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
+	if d.rows.n == 0 {
 		return nil
 	}
-	b.size -= p.size
-	rows, chunks := p.take()
-	delete(b.parts, day)
 	if err := b.wait(); err != nil {
 		return err
 	}
+	if d.f == nil {
+		if err := os.MkdirAll(b.spool, 0o755); err != nil {
+			return err
+		}
+		f, err := os.CreateTemp(b.spool, "spool-*.parquet")
+		if err != nil {
+			return err
+		}
+		d.f, d.h = f, sha256.New()
+		d.w = newRowGroupWriter(b.t, d)
+	}
+	b.size -= d.rows.size
+	rows, chunks := d.rows.take()
+	d.total += int64(len(rows))
 	done := make(chan encoded[R], 1)
 	b.pending = done
 	go func() {
-		out := encoded[R]{chunks: chunks}
-		data, release, err := encode(b.t, rows)
+		sortRows(b.t, rows)
+		err := d.w.writeGroup(rows)
 		if err != nil {
-			out.err = fmt.Errorf("encode %s rows of %s: %w", b.t.Name, day, err)
-			done <- out
-			return
+			err = fmt.Errorf("encode %s rows of %s: %w", b.t.Name, d.day, err)
 		}
-		sum := sha256.Sum256(data)
-		key := dataFileDir(b.t, day) + "/" + hex.EncodeToString(sum[:12]) + ".parquet"
-		out.file = DataFile{Table: b.t.Name, Path: key, Day: day, Rows: int64(len(rows)), Size: int64(len(data))}
-		out.err = b.st.Put(ctx, key, data)
-		release()
-		done <- out
+		done <- encoded[R]{err: err, chunks: chunks}
 	}()
 	return nil
 }
 
-// wait waits for the file being encoded, if any.
+// wait waits for the row group being encoded, if any.
 func (b *Buffer[R]) wait() error {
 	if b.pending == nil {
 		return nil
@@ -132,34 +179,76 @@ func (b *Buffer[R]) wait() error {
 	out := <-b.pending
 	b.pending = nil
 	b.t.release(out.chunks)
-	if out.err != nil {
-		return out.err
+	return out.err
+}
+
+func (b *Buffer[R]) closeLeastUsed(ctx context.Context) error {
+	var lru *dayFile[R]
+	for _, d := range b.days {
+		if lru == nil || d.used < lru.used {
+			lru = d
+		}
 	}
-	b.files = append(b.files, out.file)
-	b.bytes += out.file.Size
+	return b.closeDay(ctx, lru)
+}
+
+// closeDay writes the day's last row group and footer and stores the file.
+func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
+	delete(b.days, d.day)
+	if err := b.writeGroup(d); err != nil {
+		return err
+	}
+	if err := b.wait(); err != nil {
+		return err
+	}
+	if d.f == nil {
+		return nil
+	}
+	name := d.f.Name()
+	err := d.w.close()
+	if cerr := d.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("write %s rows of %s: %w", b.t.Name, d.day, err)
+	}
+	key := dataFileDir(b.t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
+	if err := b.st.PutFile(ctx, key, name); err != nil {
+		os.Remove(name)
+		return err
+	}
+	b.files = append(b.files, DataFile{Table: b.t.Name, Path: key, Day: d.day, Rows: d.total, Size: d.n})
+	b.bytes += d.n
 	return nil
 }
 
-// Written is the size of the data files written since the last Take.
-func (b *Buffer[R]) Written() int64 { return b.bytes }
+// Written is the size of the data files closed since the last Take plus
+// what the open ones hold so far.
+func (b *Buffer[R]) Written() int64 {
+	n := b.bytes
+	for _, d := range b.days {
+		n += d.n
+	}
+	return n
+}
 
-// Flush writes every buffered row.
+// Flush writes every buffered row and closes every open file.
 func (b *Buffer[R]) Flush(ctx context.Context) error {
-	days := make([]string, 0, len(b.parts))
-	for d := range b.parts {
+	days := make([]string, 0, len(b.days))
+	for d := range b.days {
 		days = append(days, d)
 	}
 	sort.Strings(days)
 	for _, d := range days {
-		if err := b.flush(ctx, d); err != nil {
+		if err := b.closeDay(ctx, b.days[d]); err != nil {
 			return err
 		}
 	}
 	return b.wait()
 }
 
-// Take returns the data files written since the last Take, once the file
-// being encoded is written.
+// Take returns the data files closed since the last Take.
 func (b *Buffer[R]) Take() ([]DataFile, error) {
 	if err := b.wait(); err != nil {
 		return nil, err
@@ -167,6 +256,20 @@ func (b *Buffer[R]) Take() ([]DataFile, error) {
 	files := b.files
 	b.files, b.bytes = nil, 0
 	return files, nil
+}
+
+// Discard drops the buffered rows and removes the open files' spools
+// (after a failed run: nothing of it may be committed).
+func (b *Buffer[R]) Discard() {
+	b.wait()
+	for k, d := range b.days {
+		if d.f != nil {
+			d.f.Close()
+			os.Remove(d.f.Name())
+		}
+		delete(b.days, k)
+	}
+	b.size = 0
 }
 
 // part buffers the rows of one partition in fixed-size chunks, so that

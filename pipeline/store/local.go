@@ -190,6 +190,48 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// PutFile moves the file at path to key: a rename when both are on one file
+// system, else a copy through a temporary file beside the target.
+func (d *Dir) PutFile(ctx context.Context, key, path string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(path, p); err == nil {
+		return nil
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(tmp, src); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Remove(path)
+}
+
 // Delete removes the file at key.
 func (d *Dir) Delete(ctx context.Context, key string) error {
 	p, err := d.path(key)

@@ -162,6 +162,31 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// PutFile uploads the local file at path with a single PutObject (up to
+// 5 GB) streamed from disk, then removes the file.
+func (s *S3) PutFile(ctx context.Context, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	_, err = s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		Body:          f,
+		ContentLength: aws.Int64(fi.Size()),
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", s.Location(key), err)
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
 // Delete removes the object at key (S3 answers success for a missing key).
 func (s *S3) Delete(ctx context.Context, key string) error {
 	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})

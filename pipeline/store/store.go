@@ -39,6 +39,10 @@ type Store interface {
 	// Put stores data under key atomically, replacing any earlier object.
 	// It does not keep data after it returns (callers reuse the buffer).
 	Put(ctx context.Context, key string, data []byte) error
+	// PutFile stores the local file at path under key atomically and
+	// removes the file: large objects are written to a local file first
+	// and never held in memory.
+	PutFile(ctx context.Context, key, path string) error
 	// Delete removes an object; removing one that does not exist is no error.
 	Delete(ctx context.Context, key string) error
 	// Location renders a key for people and for the lake's source_object
@@ -101,6 +105,10 @@ func (s *sub) Stat(ctx context.Context, key string) (Object, error) {
 
 func (s *sub) Put(ctx context.Context, key string, data []byte) error {
 	return s.s.Put(ctx, s.p+key, data)
+}
+
+func (s *sub) PutFile(ctx context.Context, key, path string) error {
+	return s.s.PutFile(ctx, s.p+key, path)
 }
 
 func (s *sub) Delete(ctx context.Context, key string) error { return s.s.Delete(ctx, s.p+key) }

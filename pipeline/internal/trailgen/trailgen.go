@@ -108,7 +108,7 @@ func write(w io.Writer, seed int64, targetBytes int64, ndjson bool) (int, error)
 	bw.WriteString(head)
 	n += int64(len(head))
 	records := 0
-	for records == 0 || n+int64(len(tail)) < targetBytes {
+	for records == 0 || n+int64(len(tail)) < targetBytes && (MaxRecords == 0 || records < MaxRecords) {
 		rec := g.record()
 		if records > 0 {
 			bw.WriteString(sep)
@@ -392,6 +392,33 @@ type ident struct {
 	console        bool
 }
 
+// Cast widens the fixed cast for realistic scale: profiles Studio user
+// profiles (at least the six named ones; the others are user-NNN, spread
+// over the three execution roles), tables tables (at least the eight named
+// ones; the others copy their columns under dbN.table_NN), and event times
+// spread over days days from 2026-07-01 (default 2). It changes package
+// state: call it before generating.
+func Cast(nProfiles, nTables, nDays int) {
+	for i := len(profiles); i < nProfiles; i++ {
+		profiles = append(profiles, profile{fmt.Sprintf("user-%03d", i), i % len(studioRoles)})
+	}
+	base := len(tables)
+	for i := len(tables); i < nTables; i++ {
+		t := tables[i%base]
+		tables = append(tables, table{fmt.Sprintf("db%d", i%10), fmt.Sprintf("table_%02d", i), t.cols, t.bucket})
+	}
+	if nDays > 0 {
+		days = int64(nDays)
+	}
+}
+
+// days is how many days event times spread over.
+var days int64 = 2
+
+// MaxRecords, when > 0, ends every file after that many records
+// (whichever of it and the target size comes first).
+var MaxRecords int
+
 func studio(p int) ident {
 	return ident{typ: "AssumedRole", role: studioRoles[profiles[p].role], session: "SageMaker", sourceIdentity: profiles[p].name}
 }
@@ -493,7 +520,7 @@ type tail struct {
 func (g *gen) begin(h head) int64 {
 	g.j.reset()
 	g.j.open('{', '}')
-	t := g.base + g.r.Int64N(2*86400)
+	t := g.base + g.r.Int64N(days*86400)
 	j := &g.j
 	j.str("eventVersion", "1.11")
 	g.identity(h.id, t)

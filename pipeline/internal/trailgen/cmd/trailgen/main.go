@@ -23,9 +23,15 @@ func main() {
 	seed := flag.Int64("seed", 1, "random seed (file i uses seed+i)")
 	files := flag.Int("files", 0, "write this many files named like trail keys into -out")
 	ndjson := flag.Bool("ndjson", false, "write NDJSON (one record a line) instead of {\"Records\":[…]}")
+	records := flag.Int("records", 0, "end each file after this many records (0: by -mb only)")
+	nProfiles := flag.Int("profiles", 6, "Studio user profiles (at least 6)")
+	nTables := flag.Int("tables", 8, "tables (at least 8)")
+	nDays := flag.Int("days", 2, "days the event times spread over, from 2026-07-01")
 	flag.Parse()
+	trailgen.Cast(*nProfiles, *nTables, *nDays)
+	trailgen.MaxRecords = *records
 	if *out == "" || *mb <= 0 {
-		fmt.Fprintln(os.Stderr, "usage: trailgen -out FILE.json.gz|DIR [-mb N] [-seed N] [-files N] [-ndjson]")
+		fmt.Fprintln(os.Stderr, "usage: trailgen -out FILE.json.gz|DIR [-mb N] [-records N] [-seed N] [-files N] [-profiles N] [-tables N] [-days N] [-ndjson]")
 		os.Exit(2)
 	}
 	write := trailgen.WriteGzip
