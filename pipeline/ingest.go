@@ -194,7 +194,7 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	}
 	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New(),
 		events: lake.NewBuffer(lk, lake.Events), queries: lake.NewBuffer(lk, lake.AthenaQueries),
-		inRun: map[string]bool{}, base: map[string]int64{}}
+		inRun: map[string]bool{}, base: map[string]int64{}, run: newRequestID()}
 	for _, t := range Tables {
 		ts, err := lake.ReadTableState(ctx, lk, t)
 		if err != nil {
@@ -281,7 +281,7 @@ func (in *ingester) request(ctx context.Context, final bool) error {
 	if len(files) == 0 && len(in.pending) == 0 {
 		return nil
 	}
-	r := &lake.CommitRequest{ID: newRequestID(), Created: time.Now().UTC(), Files: files, Objects: in.pending, Base: in.base}
+	r := &lake.CommitRequest{ID: newRequestID(), Run: in.run, Created: time.Now().UTC(), Files: files, Objects: in.pending, Base: in.base}
 	if err := lake.WriteRequest(ctx, in.lake, r); err != nil {
 		return err
 	}
@@ -333,6 +333,7 @@ type ingester struct {
 	pending []*lake.Manifest // objects finished since the last commit request
 	inRun   map[string]bool  // objects this run ingested
 	broken  error            // an object failed part-way: the run must not commit
+	run     string           // this run's id, in its commit requests
 	base    map[string]int64 // table → snapshot the run's duplicate check started from
 
 	profilesBefore []byte

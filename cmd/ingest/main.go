@@ -5,6 +5,9 @@
 //	ingest lookup --region R [--region R2] --since T [--until T] [--lake L] [--json]
 //	ingest athena --workgroup W ... --since T [--region R] [--lake L] [--json]
 //	ingest athena --file out.json ... [--lake L] [--json]
+//	ingest commit  [--lake L] [--json]                 commit pending requests (another writer's, a crashed run's)
+//	ingest compact [--day D ... | --since T] [--retention 7d] [--lake L] [--json]
+//	ingest migrate [--lake L] [--json]                 convert a layout v2 lake once
 //
 // Files and prefixes may mix CloudTrail logs, S3 server access logs and
 // the AWS CLI's Athena query-execution JSON; each object is recognised by
@@ -31,6 +34,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/athena"
+	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
@@ -38,6 +42,9 @@ const (
 	usage       = "usage: ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles FILE] [--json] [-v] (also: ingest lookup …, ingest athena …; -h for each)"
 	usageLookup = "usage: ingest lookup --region R [--region R2 …] --since T [--until T] [--lake DIR|s3://bucket/prefix] [--profiles FILE] [--json] [-v]"
 	usageAthena = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
+	usageCommit  = "usage: ingest commit [--lake DIR|s3://bucket/prefix] [--json]"
+	usageCompact = "usage: ingest compact [--day YYYY-MM-DD …| --since T] [--target-mb 256] [--retention 7d] [--lake DIR|s3://bucket/prefix] [--json]"
+	usageMigrate = "usage: ingest migrate [--lake DIR|s3://bucket/prefix] [--json]"
 )
 
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise:
@@ -174,6 +181,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runLookup(ctx, args[1:], stdout, stderr)
 		case "athena":
 			return runAthena(ctx, args[1:], stdout, stderr)
+		case "commit":
+			return runCommit(ctx, args[1:], stdout, stderr)
+		case "compact":
+			return runCompact(ctx, args[1:], stdout, stderr)
+		case "migrate":
+			return runMigrate(ctx, args[1:], stdout, stderr)
 		}
 	}
 	c := newCommand("ingest", usage)
@@ -247,4 +260,133 @@ func runAthena(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sum, err := pipeline.IngestAthena(ctx, pipeline.AthenaOptions{Options: opt, Region: cfg.Region, WorkGroups: workgroups, API: athena.NewClient(cfg)})
 	return c.report(sum, err, stdout, stderr)
+}
+
+// maintenance parses the flags of a maintenance command (no inputs).
+func maintenance(name, usage string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (*command, *warehouse.Warehouse, int) {
+	c := newCommand(name, usage)
+	if extra != nil {
+		extra(c.fs)
+	}
+	pos, opt, code := c.parse(args, stdout, stderr)
+	if code != 0 {
+		return nil, nil, max(code, 0)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(stderr, usage)
+		return nil, nil, 2
+	}
+	return c, opt.Committer.(*warehouse.Warehouse), -1
+}
+
+// emit prints v as JSON or as text.
+func (c *command) emit(stdout io.Writer, v any, text string) {
+	if *c.asJSON {
+		json.NewEncoder(stdout).Encode(v)
+		return
+	}
+	fmt.Fprint(stdout, text)
+}
+
+func runCommit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, w, code := maintenance("ingest commit", usageCommit, args, stdout, stderr, nil)
+	if code >= 0 {
+		return code
+	}
+	st, err := w.CommitPending(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "ingest commit: %v\n", err)
+		return 1
+	}
+	c.emit(stdout, st, fmt.Sprintf("committed %d requests (%d data files) to %s\n", st.Requests, st.Files, *c.lake))
+	return 0
+}
+
+func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var days list
+	var targetMB *int64
+	var retention *string
+	c, w, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.Var(&days, "day", "day to compact, YYYY-MM-DD (repeatable; default: every day, or those from --since)")
+		targetMB = fs.Int64("target-mb", lake.CompactTarget>>20, "size of each compacted file in MB")
+		retention = fs.String("retention", "7d", "keep replaced snapshots (and --as-of) this long")
+	})
+	if code >= 0 {
+		return code
+	}
+	since, err := pipeline.ParseTime(*c.since, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "ingest compact: --since: %v\n", err)
+		return 2
+	}
+	for _, d := range days {
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			fmt.Fprintf(stderr, "ingest compact: --day %q: want YYYY-MM-DD; %s\n", d, usageCompact)
+			return 2
+		}
+	}
+	keep, err := retentionOf(*retention)
+	if err != nil || *targetMB <= 0 {
+		fmt.Fprintf(stderr, "ingest compact: --retention %q or --target-mb %d invalid; %s\n", *retention, *targetMB, usageCompact)
+		return 2
+	}
+	// Pending requests first, so that compaction sees every committed row.
+	if _, err := w.CommitPending(ctx); err != nil {
+		fmt.Fprintf(stderr, "ingest compact: commit: %v\n", err)
+		return 1
+	}
+	var all []warehouse.DayResult
+	var text strings.Builder
+	for _, name := range warehouse.Tables {
+		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: since, Target: *targetMB << 20})
+		all = append(all, res...)
+		if err != nil {
+			fmt.Fprintf(stderr, "ingest compact: %v\n", err)
+			return 1
+		}
+		for _, r := range res {
+			if r.Skipped != "" {
+				fmt.Fprintf(&text, "%s %s: %d files, left alone (%s)\n", r.Table, r.Day, r.Before, r.Skipped)
+				continue
+			}
+			fmt.Fprintf(&text, "%s %s: %d files → %d, %d rows, %d duplicates dropped, snapshot %d\n",
+				r.Table, r.Day, r.Before, r.After, r.Stats.RowsOut, r.Stats.Duplicates, r.Snapshot)
+		}
+	}
+	expired, err := w.Expire(ctx, keep)
+	if err != nil {
+		fmt.Fprintf(stderr, "ingest compact: expire: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(&text, "expired snapshots older than %s: %v\n", *retention, expired)
+	c.emit(stdout, map[string]any{"days": all, "expired": expired}, text.String())
+	return 0
+}
+
+// retentionOf reads a duration with a d (days) unit too.
+func retentionOf(s string) (time.Duration, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && strings.HasSuffix(s, "d") && n >= 0 {
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		err = errors.New("negative")
+	}
+	return d, err
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, w, code := maintenance("ingest migrate", usageMigrate, args, stdout, stderr, nil)
+	if code >= 0 {
+		return code
+	}
+	st, err := pipeline.Migrate(ctx, *c.lake, w)
+	if err != nil {
+		fmt.Fprintf(stderr, "ingest migrate: %v\n", err)
+		return 1
+	}
+	c.emit(stdout, st, fmt.Sprintf("migrated %d v2 files: %d rows committed, %d quarantined; %d files moved to %s/\n",
+		st.Files, st.Rows, st.Quarantined, st.Moved, pipeline.LegacyDir))
+	return 0
 }

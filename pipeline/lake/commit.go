@@ -26,6 +26,7 @@ import (
 // commit any pending request.
 type CommitRequest struct {
 	ID      string      `json:"id"`
+	Run     string      `json:"run"` // the ingest run that wrote it: one run's requests never overlap
 	Created time.Time   `json:"created"`
 	Files   []DataFile  `json:"files,omitempty"`
 	Objects []*Manifest `json:"objects,omitempty"`

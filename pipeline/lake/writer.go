@@ -52,6 +52,7 @@ type Buffer[R any] struct {
 	t      *Table[R]
 	budget int
 	spool  string // folder for files being written
+	local  bool   // keep closed files in the spool (Path is the local path): compaction's sorted runs
 
 	days    map[string]*dayFile[R] // open files
 	size    int
@@ -212,6 +213,10 @@ func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
 	if err != nil {
 		os.Remove(name)
 		return fmt.Errorf("write %s rows of %s: %w", b.t.Name, d.day, err)
+	}
+	if b.local {
+		b.files = append(b.files, DataFile{Table: b.t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n})
+		return nil
 	}
 	key := dataFileDir(b.t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
 	if err := b.st.PutFile(ctx, key, name); err != nil {

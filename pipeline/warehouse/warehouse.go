@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -305,15 +304,24 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		for _, d := range uncheckedDays(t) {
 			unchecked[d] = true
 		}
+		// A day may hold a key twice when a request was written on a
+		// snapshot older than the one it is committed on top of, or when
+		// requests of two runs committed together both write into it.
 		newUnchecked := false
+		dayRuns := map[string]string{}
 		for _, r := range todo {
 			ids = append(ids, r.ID)
-			overlap := r.Base[name] != current
+			stale := r.Base[name] != current
 			for _, f := range r.Files {
 				if f.Table != name {
 					continue
 				}
 				files = append(files, f)
+				overlap := stale
+				if run, ok := dayRuns[f.Day]; ok && (run != r.Run || r.Run == "") {
+					overlap = true
+				}
+				dayRuns[f.Day] = r.Run
 				if overlap && !unchecked[f.Day] {
 					unchecked[f.Day], newUnchecked = true, true
 				}
@@ -438,6 +446,9 @@ type File struct {
 	Day  string // partition day, YYYY-MM-DD
 	Rows int64
 	Size int64
+	Seq  int64 // data sequence number: the order files were committed in
+
+	df iceberg.DataFile
 }
 
 // Snapshot is one table's state as a reader sees it.
@@ -490,12 +501,16 @@ func (w *Warehouse) files(ctx context.Context, t *table.Table, snapshotID int64,
 			if days != nil && !days[day] {
 				continue
 			}
-			out = append(out, File{URI: df.FilePath(), Key: w.Key(df.FilePath()), Day: day, Rows: df.Count(), Size: df.FileSizeBytes()})
+			out = append(out, File{URI: df.FilePath(), Key: w.Key(df.FilePath()), Day: day, Rows: df.Count(), Size: df.FileSizeBytes(),
+				Seq: e.SequenceNum(), df: df})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Day != out[j].Day {
 			return out[i].Day < out[j].Day
+		}
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
 		}
 		return out[i].URI < out[j].URI
 	})
@@ -606,5 +621,3 @@ func (w *Warehouse) MetadataKey(ctx context.Context, name string) (string, error
 	}
 	return w.Key(t.MetadataLocation()), nil
 }
-
-var _ = path.Join
