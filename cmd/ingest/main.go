@@ -39,9 +39,9 @@ import (
 )
 
 const (
-	usage       = "usage: ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles FILE] [--json] [-v] (also: ingest lookup …, ingest athena …; -h for each)"
-	usageLookup = "usage: ingest lookup --region R [--region R2 …] --since T [--until T] [--lake DIR|s3://bucket/prefix] [--profiles FILE] [--json] [-v]"
-	usageAthena = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
+	usage        = "usage: ingest PATH|s3://bucket/prefix ... [--lake DIR|s3://bucket/prefix] [--since T] [--until T] [--profiles FILE] [--json] [-v] (also: ingest lookup …, ingest athena …; -h for each)"
+	usageLookup  = "usage: ingest lookup --region R [--region R2 …] --since T [--until T] [--lake DIR|s3://bucket/prefix] [--profiles FILE] [--json] [-v]"
+	usageAthena  = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
 	usageCommit  = "usage: ingest commit [--lake DIR|s3://bucket/prefix] [--json]"
 	usageCompact = "usage: ingest compact [--day YYYY-MM-DD …| --since T] [--target-mb 256] [--retention 7d] [--lake DIR|s3://bucket/prefix] [--json]"
 	usageMigrate = "usage: ingest migrate [--lake DIR|s3://bucket/prefix] [--json]"
