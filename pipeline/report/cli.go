@@ -15,9 +15,10 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const usage = "usage: report [--lake DIR] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
+const usage = "usage: report [--lake DIR|s3://B/P] [--as-of SNAPSHOT|TIME] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
 	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
 // list is a repeatable, comma-separated flag.
@@ -44,8 +45,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var((*list)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
 	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
+	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
+	}
+	var err error
+	if opt.AsOf, err = warehouse.ParseAsOf(*asOf); err != nil {
+		fmt.Fprintf(stderr, "report: %v; %s\n", err, usage)
+		return 2
 	}
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "report: unknown --format %q; %s\n", *format, usage)
@@ -180,13 +187,28 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 
 // run opens the report, runs one question and prints the answer.
 func run(ctx context.Context, opt Options, format string, stdout, stderr io.Writer, ask func(*Report) (*Rows, error)) int {
-	r, err := Open(ctx, opt)
+	r, err := openReport(ctx, opt, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
 	defer r.Close()
 	return answer(stdout, stderr, format, func() (*Rows, error) { return ask(r) })
+}
+
+// openReport opens the report and says on stderr which snapshots it reads
+// (every answer can be reproduced with --as-of) and whether ingested rows
+// wait for a commit.
+func openReport(ctx context.Context, opt Options, stderr io.Writer) (*Report, error) {
+	r, err := Open(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "report: lake snapshot %s\n", r.DB.SnapshotLine())
+	if r.DB.Pending > 0 {
+		fmt.Fprintf(stderr, "report: %d commit requests are pending (rows ingested but not visible yet): run `ingest commit --lake %s`\n", r.DB.Pending, opt.Lake)
+	}
+	return r, nil
 }
 
 // openWithPolicy loads the policy (--policy, or the defaults), opens the
@@ -198,7 +220,7 @@ func openWithPolicy(ctx context.Context, opt Options, policyFile string, stderr 
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return nil, 1
 	}
-	r, err := Open(ctx, opt)
+	r, err := openReport(ctx, opt, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return nil, 1

@@ -22,6 +22,7 @@ type complianceSection struct {
 
 type complianceDoc struct {
 	Since, Until string
+	Snapshot     string // the table snapshots the report was computed on
 	Sections     []*complianceSection
 }
 
@@ -67,7 +68,7 @@ func (r *Report) Compliance(ctx context.Context, since, until time.Time, w io.Wr
 }
 
 func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*complianceDoc, error) {
-	doc := &complianceDoc{}
+	doc := &complianceDoc{Snapshot: r.DB.SnapshotLine()}
 	lo, hi := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	if !since.IsZero() {
 		lo = since.UTC()
@@ -196,7 +197,7 @@ func (d *complianceDoc) window() string {
 
 func (d *complianceDoc) markdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Compliance report\n\nWindow: %s.\n", d.window())
+	fmt.Fprintf(&b, "# Compliance report\n\nWindow: %s.\n\nLake snapshot: %s (reproduce with --as-of).\n", d.window(), markdown(d.Snapshot))
 	for _, s := range d.Sections {
 		fmt.Fprintf(&b, "\n## %s\n\n", s.Title)
 		if s.Note != "" {
@@ -230,8 +231,9 @@ func (d *complianceDoc) json(w io.Writer) error {
 	out := struct {
 		Since    string    `json:"since,omitempty"`
 		Until    string    `json:"until,omitempty"`
+		Snapshot string    `json:"snapshot"`
 		Sections []section `json:"sections"`
-	}{Since: d.Since, Until: d.Until, Sections: []section{}}
+	}{Since: d.Since, Until: d.Until, Snapshot: d.Snapshot, Sections: []section{}}
 	for _, s := range d.Sections {
 		sec := section{ID: s.ID, Title: s.Title, Note: s.Note, Columns: s.Columns, Rows: []orderedObject{}}
 		for _, row := range s.Rows {
@@ -272,8 +274,9 @@ func (d *complianceDoc) htmlView() any {
 	}
 	return struct {
 		Window   string
+		Snapshot string
 		Sections []htmlSection
-	}{d.window(), secs}
+	}{d.window(), d.Snapshot, secs}
 }
 
 // complianceHTML is self-contained: inline CSS, no script, no external
@@ -297,6 +300,7 @@ th { background: #f0f0f0; }
 <body>
 <h1>Compliance report</h1>
 <p>Window: {{.Window}}.</p>
+<p>Lake snapshot: {{.Snapshot}} (reproduce with --as-of).</p>
 {{range .Sections}}<h2 id="{{.ID}}">{{.Title}}</h2>
 {{if .Note}}<p class="note">{{.Note}}</p>
 {{end}}{{if .Rows}}<table>

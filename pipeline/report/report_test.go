@@ -476,3 +476,51 @@ func TestMainCompliance(t *testing.T) {
 		}
 	}
 }
+
+// --as-of reads the lake as an earlier snapshot left it; every answer
+// states its snapshot; a v2 lake is refused with the way out.
+func TestAsOfAndSnapshotLine(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := mustWarehouse(dir)
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs/trail-bucket"}, Lake: dir, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := w.Snapshot(ctx, "events", warehouse.AsOf{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // snapshot times are in milliseconds
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args = append(append([]string{"--lake", dir, "--format", "csv"}, args...), "sql", "SELECT count(*) AS n FROM events")
+		if code := Main(ctx, args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		return strings.TrimSpace(strings.TrimPrefix(out.String(), "n\n")), errb.String()
+	}
+	if n, errs := count(); n != "46" || !strings.Contains(errs, "lake snapshot ") || !strings.Contains(errs, "events ") {
+		t.Errorf("current: %s events, stderr %q", n, errs)
+	}
+	if n, errs := count("--as-of", fmt.Sprint(first.ID)); n != "37" || !strings.Contains(errs, fmt.Sprintf("events %d ", first.ID)) {
+		t.Errorf("as of %d: %s events, stderr %q; want the first run's 37", first.ID, n, errs)
+	}
+	if n, _ := count("--as-of", first.Time.Add(time.Millisecond).Format(time.RFC3339Nano)); n != "37" {
+		t.Errorf("as of %s: %s events, want 37", first.Time, n)
+	}
+	var out, errb bytes.Buffer
+	if code := Main(ctx, []string{"--lake", dir, "--as-of", "yesterday-ish", "sql", "SELECT 1"}, &out, &errb); code != 2 {
+		t.Errorf("bad --as-of: exit %d", code)
+	}
+	v2 := t.TempDir()
+	os.MkdirAll(filepath.Join(v2, "events", "dt=2026-07-01", "profile=x"), 0o755)
+	os.WriteFile(filepath.Join(v2, "events", "dt=2026-07-01", "profile=x", "a.parquet"), []byte("PAR1"), 0o644)
+	errb.Reset()
+	if code := Main(ctx, []string{"--lake", v2, "sql", "SELECT 1"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "ingest migrate") {
+		t.Errorf("v2 lake: exit %d, %q; want a refusal naming ingest migrate", code, errb.String())
+	}
+}
