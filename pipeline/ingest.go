@@ -33,6 +33,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/cloudtrail"
 	"github.com/auditlake/auditlake/pipeline/identity"
+	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/s3access"
 	"github.com/auditlake/auditlake/pipeline/store"
@@ -281,10 +282,12 @@ func (in *ingester) request(ctx context.Context, final bool) error {
 	if len(files) == 0 && len(in.pending) == 0 {
 		return nil
 	}
+	failpoint.Hit("ingest-after-data-files")
 	r := &lake.CommitRequest{ID: newRequestID(), Run: in.run, Created: time.Now().UTC(), Files: files, Objects: in.pending, Base: in.base}
 	if err := lake.WriteRequest(ctx, in.lake, r); err != nil {
 		return err
 	}
+	failpoint.Hit("ingest-after-request")
 	in.pending = nil
 	in.sum.Requests++
 	in.sum.DataFiles += len(files)

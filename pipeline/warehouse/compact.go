@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
 
@@ -43,6 +44,9 @@ type DayResult struct {
 // and hold no possible duplicates are left alone.
 func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions) ([]DayResult, error) {
 	t, err := w.Table(ctx, name)
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return nil, nil // nothing ingested into it yet
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +125,7 @@ func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []F
 		return res, err
 	}
 	res.After = len(written)
+	failpoint.Hit("compact-after-files")
 	old := map[string]bool{}
 	for _, f := range inputs {
 		old[f.URI] = true
@@ -190,13 +195,14 @@ func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []F
 			return res, err
 		}
 		nt, err := tx.Commit(ctx)
-		if errors.Is(err, table.ErrCommitFailed) {
+		if conflict(err) {
 			continue
 		}
 		if err != nil {
 			return res, err
 		}
 		res.Snapshot = nt.CurrentSnapshot().SnapshotID
+		failpoint.Hit("compact-after-commit")
 		return res, nil
 	}
 	return res, fmt.Errorf("gave up after %d conflicting commits", commitAttempts)
@@ -209,10 +215,10 @@ func (w *Warehouse) Expire(ctx context.Context, retention time.Duration) (map[st
 	out := map[string]int{}
 	for _, name := range Tables {
 		t, err := w.Table(ctx, name)
+		if errors.Is(err, catalog.ErrNoSuchTable) {
+			continue
+		}
 		if err != nil {
-			if strings.Contains(err.Error(), "does not exist") {
-				continue
-			}
 			return out, err
 		}
 		before := len(t.Metadata().Snapshots())

@@ -29,6 +29,7 @@ import (
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // registers the s3:// file IO
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/schemas"
@@ -265,6 +266,7 @@ func (w *Warehouse) CommitPending(ctx context.Context) (*CommitStats, error) {
 			stats.Snapshots[name] = snap
 		}
 	}
+	failpoint.Hit("commit-before-ledger")
 	for _, r := range pending {
 		if err := lake.FinishRequest(ctx, w.st, r); err != nil {
 			return stats, err
@@ -359,20 +361,36 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		if len(dfs) > 0 {
 			err = tx.AddDataFiles(ctx, dfs, props, table.WithoutDuplicateCheck())
 		} else {
-			// Nothing new to add: an empty append still records the
-			// requests as committed.
-			err = tx.AddDataFiles(ctx, nil, props)
+			// Nothing new to add (the same bytes are in the table): an
+			// empty append still records the requests as committed.
+			err = tx.AddFiles(ctx, nil, props, true)
 		}
 		if err != nil {
 			return 0, 0, err
 		}
 		nt, err := tx.Commit(ctx)
-		if errors.Is(err, table.ErrCommitFailed) {
+		if conflict(err) {
 			last = err
 			continue
 		}
 		if err != nil {
 			return 0, 0, err
+		}
+		failpoint.Hit("commit-after-" + name)
+		// On S3 the catalog's rename is not atomic: a concurrent commit can
+		// replace this one. Only a commit the table now shows counts.
+		check, err := w.Table(ctx, name)
+		if err != nil {
+			return 0, 0, err
+		}
+		have := committedRequests(check)
+		lost := false
+		for _, id := range ids {
+			lost = lost || !have[id]
+		}
+		if lost {
+			last = errors.New("the commit was overwritten by a concurrent one")
+			continue
 		}
 		var snap int64
 		if s := nt.CurrentSnapshot(); s != nil {
@@ -381,6 +399,13 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		return len(dfs), snap, nil
 	}
 	return 0, 0, fmt.Errorf("gave up after %d conflicting commits: %w", commitAttempts, last)
+}
+
+// conflict reports whether a commit failed because the table changed under
+// it (nothing was committed; retry on the new state): a lost optimistic
+// race, or a requirement the new state no longer meets.
+func conflict(err error) bool {
+	return err != nil && (errors.Is(err, table.ErrCommitFailed) || strings.HasPrefix(err.Error(), "requirement failed"))
 }
 
 // present lists which of the files' locations the table's current snapshot
