@@ -7,6 +7,8 @@
 // from them.
 package schemas
 
+//go:generate go run ./gen -root ..
+
 import (
 	"bytes"
 	"embed"
@@ -39,6 +41,7 @@ type Column struct {
 // Table is one table of the lake contract.
 type Table struct {
 	Name       string   `yaml:"name"`
+	GoType     string   `yaml:"go_type"` // the row struct in package pipeline/row
 	Version    int      `yaml:"version"`
 	Doc        string   `yaml:"doc"`
 	Key        string   `yaml:"key"`        // the column that identifies a row: unique in every view

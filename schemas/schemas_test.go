@@ -1,8 +1,6 @@
 package schemas
 
 import (
-	"flag"
-	"os"
 	"strings"
 	"testing"
 )
@@ -51,39 +49,6 @@ func TestMarkdownListsEveryColumn(t *testing.T) {
 			if !strings.Contains(md, "| `"+c.Name+"` |") {
 				t.Errorf("%s: markdown lacks %s", name, c.Name)
 			}
-		}
-	}
-}
-
-var update = flag.Bool("update", false, "rewrite the schema tables in ../README.md")
-
-// TestReadmeDocumentsTheSchema keeps the column tables in README.md equal
-// to the schema files.
-func TestReadmeDocumentsTheSchema(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(b)
-	for _, name := range Tables() {
-		begin, end := "<!-- schema:"+name+" -->\n", "<!-- /schema:"+name+" -->"
-		i, j := strings.Index(readme, begin), strings.Index(readme, end)
-		if i < 0 || j < i {
-			t.Errorf("README.md lacks the %s…%s markers", begin, end)
-			continue
-		}
-		want := MustLoad(name).Markdown()
-		if got := readme[i+len(begin) : j]; got != want {
-			if *update {
-				readme = readme[:i+len(begin)] + want + readme[j:]
-				continue
-			}
-			t.Errorf("README.md's %s table is out of date: run go test ./schemas -update", name)
-		}
-	}
-	if *update {
-		if err := os.WriteFile("../README.md", []byte(readme), 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }

@@ -98,6 +98,7 @@ type command struct {
 	lake, since  *string
 	until, profs *string
 	asJSON, verb *bool
+	glue         *string
 	usage        string
 }
 
@@ -111,6 +112,7 @@ func newCommand(name, usage string) *command {
 		profs:  fs.String("profiles", "", "JSON file mapping execution roles to Studio profiles"),
 		asJSON: fs.Bool("json", false, "print the summary as one JSON object"),
 		verb:   fs.Bool("v", false, "log each object"),
+		glue:   fs.String("glue-database", "", "keep the Iceberg tables in this AWS Glue Data Catalog database (with an s3:// lake)"),
 	}
 }
 
@@ -149,7 +151,11 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 	}
 	// The CLI commits its own run (the ingest Lambda leaves its requests
 	// to lambda/commit).
-	w, err := warehouse.Open(context.Background(), *c.lake)
+	var wopts []warehouse.Option
+	if *c.glue != "" {
+		wopts = append(wopts, warehouse.WithGlue(*c.glue, nil))
+	}
+	w, err := warehouse.Open(context.Background(), *c.lake, wopts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "ingest: --lake: %v\n", err)
 		return nil, opt, 2

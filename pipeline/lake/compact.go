@@ -80,6 +80,7 @@ func Compact[R any](ctx context.Context, st store.Store, t *Table[R], day string
 	// Pass 1: every kept row into sorted runs (one file of sorted row groups).
 	runs := NewBuffer(st, t)
 	runs.local = true
+	runs.SetBudget(compactRunBudget)
 	for fi, f := range files {
 		fstat, _ := f.Stat()
 		r := parquet.NewGenericReader[R](f)
@@ -121,13 +122,41 @@ func Compact[R any](ctx context.Context, st store.Store, t *Table[R], day string
 			os.Remove(s.Path)
 		}
 	}()
-	// Pass 2: merge the runs into files of about target bytes.
-	out := &compactOut[R]{st: st, t: t, day: day, target: target, spool: runs.spool}
+	// Pass 2: merge the runs, at most compactFanIn at a time, into files
+	// of about target bytes.
+	var all []run
 	for _, s := range spooled {
-		if err := mergeRuns(ctx, t, s.Path, out); err != nil {
-			out.discard()
+		n, err := rowGroups(s.Path)
+		if err != nil {
 			return nil, stats, err
 		}
+		for i := 0; i < n; i++ {
+			all = append(all, run{s.Path, i})
+		}
+	}
+	var temps []string
+	defer func() {
+		for _, p := range temps {
+			os.Remove(p)
+		}
+	}()
+	for len(all) > compactFanIn {
+		var next []run
+		for i := 0; i < len(all); i += compactFanIn {
+			group := all[i:min(i+compactFanIn, len(all))]
+			p, err := mergeToSpool(ctx, t, group, runs.spool)
+			if err != nil {
+				return nil, stats, err
+			}
+			temps = append(temps, p)
+			next = append(next, run{p, -1})
+		}
+		all = next
+	}
+	out := &compactOut[R]{st: st, t: t, day: day, target: target, spool: runs.spool}
+	if err := mergeRuns(t, all, out.add); err != nil {
+		out.discard()
+		return nil, stats, err
 	}
 	if err := out.close(ctx); err != nil {
 		return nil, stats, err
@@ -250,39 +279,109 @@ func openLocal(ctx context.Context, st store.Store, key string) (*os.File, error
 	return f, nil
 }
 
-// mergeRuns merges the sorted row groups of a run file into out.
-func mergeRuns[R any](ctx context.Context, t *Table[R], path string, out *compactOut[R]) error {
+// run is one sorted run: a row group of a spool file, or (rg < 0) a
+// whole file.
+type run struct {
+	path string
+	rg   int
+}
+
+// compactRunBudget is the memory of rows sorted at a time into one run,
+// and compactFanIn the runs merged at once: both bound compaction's memory
+// (each open run holds a page per column).
+var (
+	compactRunBudget = 128 << 20
+	compactFanIn     = 24
+)
+
+func rowGroups(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	pf, err := parquet.OpenFile(f, fi.Size())
 	if err != nil {
+		return 0, err
+	}
+	return len(pf.RowGroups()), nil
+}
+
+// mergeToSpool merges runs into one new sorted spool file and returns it.
+func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool string) (string, error) {
+	f, err := os.CreateTemp(spool, "merge-*.parquet")
+	if err != nil {
+		return "", err
+	}
+	w := newRowGroupWriter(t, f)
+	group := make([]R, 0, compactGroupRows)
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		ptrs := make([]*R, len(group))
+		for i := range group {
+			ptrs[i] = &group[i]
+		}
+		err := w.writeGroup(ptrs)
+		clear(group)
+		group = group[:0]
 		return err
 	}
+	err = mergeRuns(t, runs, func(_ context.Context, r *R) error {
+		group = append(group, *r)
+		if len(group) == compactGroupRows {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = w.close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// mergeRuns merges sorted runs, calling emit with each row in table order.
+func mergeRuns[R any](t *Table[R], runs []run, emit func(context.Context, *R) error) error {
 	h := &runHeap[R]{less: t.Less}
-	for _, rg := range pf.RowGroups() {
-		c := &runCursor[R]{r: parquet.NewGenericRowGroupReader[R](rg), buf: make([]R, 64)}
+	defer func() {
+		for _, c := range h.cs {
+			c.close()
+		}
+	}()
+	for _, rn := range runs {
+		c, err := openRun[R](rn)
+		if err != nil {
+			return err
+		}
 		if ok, err := c.next(); err != nil {
+			c.close()
 			return err
 		} else if ok {
 			h.cs = append(h.cs, c)
+		} else {
+			c.close()
 		}
 	}
-	defer func() {
-		for _, c := range h.cs {
-			c.r.Close()
-		}
-	}()
 	heap.Init(h)
+	ctx := context.Background()
 	for h.Len() > 0 {
 		c := h.cs[0]
-		if err := out.add(ctx, c.row()); err != nil {
+		if err := emit(ctx, c.row()); err != nil {
 			return err
 		}
 		ok, err := c.next()
@@ -292,18 +391,48 @@ func mergeRuns[R any](ctx context.Context, t *Table[R], path string, out *compac
 		if ok {
 			heap.Fix(h, 0)
 		} else {
-			c.r.Close()
+			c.close()
 			heap.Pop(h)
 		}
 	}
 	return nil
 }
 
-// runCursor reads one sorted run (row group).
+func openRun[R any](rn run) (*runCursor[R], error) {
+	f, err := os.Open(rn.path)
+	if err != nil {
+		return nil, err
+	}
+	c := &runCursor[R]{f: f, buf: make([]R, 64)}
+	if rn.rg < 0 {
+		c.r = parquet.NewGenericReader[R](f)
+		return c, nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	pf, err := parquet.OpenFile(f, fi.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	c.r = parquet.NewGenericRowGroupReader[R](pf.RowGroups()[rn.rg])
+	return c, nil
+}
+
+// runCursor reads one sorted run.
 type runCursor[R any] struct {
+	f    *os.File
 	r    *parquet.GenericReader[R]
 	buf  []R
 	n, i int
+}
+
+func (c *runCursor[R]) close() {
+	c.r.Close()
+	c.f.Close()
 }
 
 func (c *runCursor[R]) row() *R { return &c.buf[c.i] }

@@ -561,3 +561,61 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 		t.Errorf("after a trim: added %v, want the run's own uncommitted ids still known", got)
 	}
 }
+
+// Compaction sorts in runs and merges them a few at a time: with tiny runs
+// and a fan-in of 2 it takes several merge levels, and the result is the
+// same sorted, duplicate-free day.
+func TestCompactMergesRunsInLevels(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, _ := store.NewDir(dir)
+	oldBudget, oldFan := compactRunBudget, compactFanIn
+	compactRunBudget, compactFanIn = 8<<10, 2
+	defer func() { compactRunBudget, compactFanIn = oldBudget, oldFan }()
+	var inputs []string
+	want := map[string]bool{}
+	for f := 0; f < 3; f++ { // three files, each repeating some ids of the one before
+		buf := NewBuffer(st, Events)
+		w := NewWriter(buf, nil, fmt.Sprint("o", f), "o")
+		for i := 0; i < 60; i++ {
+			id := fmt.Sprintf("e%03d", f*40+i)
+			want[id] = true
+			e := event(id, (i*7)%60, fmt.Sprint("s", i%5), fmt.Sprintf("p%02d", (f*40+i)%9))
+			if _, err := w.Add(ctx, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		buf.Flush(ctx)
+		files, _ := buf.Take()
+		inputs = append(inputs, files[0].Path)
+	}
+	out, stats, err := Compact(ctx, st, Events, "2026-07-01", inputs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.RowsIn != 180 || stats.Duplicates != 40 || stats.RowsOut != int64(len(want)) || len(out) != 1 {
+		t.Fatalf("stats %+v, files %+v; want 180 in, 40 duplicates, %d out in one file", stats, out, len(want))
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, out[0].Path))
+	rows, err := ReadEvents(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := range rows {
+		if seen[rows[i].EventID] || !want[rows[i].EventID] {
+			t.Errorf("row %s twice or unexpected", rows[i].EventID)
+		}
+		seen[rows[i].EventID] = true
+		if i > 0 && Less(&rows[i], &rows[i-1]) {
+			t.Fatalf("row %d out of order", i)
+		}
+		// e045 is in files 0 and 1, at second 15 and 35: the first file's row stays.
+		if rows[i].EventID == "e045" && rows[i].EventTime.Second() != 15 {
+			t.Errorf("e045 kept from a later file (second %d)", rows[i].EventTime.Second())
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, SpoolDir, "*")); len(m) != 0 {
+		t.Errorf("spool files left behind: %v", m)
+	}
+}

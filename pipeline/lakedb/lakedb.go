@@ -39,8 +39,9 @@ func Open(ctx context.Context, root string) (*DB, error) {
 	return OpenAsOf(ctx, root, warehouse.AsOf{})
 }
 
-// OpenAsOf opens the lake folder root at the snapshots as names.
-func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf) (*DB, error) {
+// OpenAsOf opens the lake folder root at the snapshots as names (opts
+// choose the catalog, as for warehouse.Open).
+func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf, opts ...warehouse.Option) (*DB, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf) (*DB, error) 
 	if err := lake.CheckLayout(ctx, st); err != nil {
 		return nil, err
 	}
-	w, err := warehouse.Open(ctx, abs)
+	w, err := warehouse.Open(ctx, abs, opts...)
 	if err != nil {
 		return nil, err
 	}

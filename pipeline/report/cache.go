@@ -28,9 +28,9 @@ type CacheStats struct {
 // dir. Files already in the cache with the same size are kept: data files
 // are written once under names that hash their bytes.
 // DuckDB's S3 extension is not used: it cannot be installed everywhere.
-func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, until time.Time) (map[string]*warehouse.Snapshot, CacheStats, error) {
+func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, until time.Time, opts ...warehouse.Option) (map[string]*warehouse.Snapshot, CacheStats, error) {
 	var st CacheStats
-	w, err := warehouse.Open(ctx, lakeURL)
+	w, err := warehouse.Open(ctx, lakeURL, opts...)
 	if err != nil {
 		return nil, st, err
 	}

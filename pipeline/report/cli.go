@@ -18,7 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const usage = "usage: report [--lake DIR|s3://B/P] [--as-of SNAPSHOT|TIME] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
+const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
 	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
 // list is a repeatable, comma-separated flag.
@@ -46,6 +46,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
 	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
 	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")
+	fs.StringVar(&opt.GlueDatabase, "glue-database", "", "the lake's Iceberg tables are in this AWS Glue Data Catalog database")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
 	}

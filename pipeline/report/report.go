@@ -39,6 +39,16 @@ type Options struct {
 	Since, Until time.Time
 	// AsOf pins the table snapshots read (zero: the current ones).
 	AsOf warehouse.AsOf
+	// GlueDatabase, when set, is the AWS Glue Data Catalog database that
+	// holds the lake's Iceberg tables (else the lake's filesystem catalog).
+	GlueDatabase string
+}
+
+func (o Options) catalogOptions() []warehouse.Option {
+	if o.GlueDatabase == "" {
+		return nil
+	}
+	return []warehouse.Option{warehouse.WithGlue(o.GlueDatabase, nil)}
 }
 
 // Report is an open lake with the attribution chain computed.
@@ -63,7 +73,7 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 		}
 		// Days before Since are needed too: the grants and table versions in
 		// force come from replaying every earlier grant and Glue event.
-		snaps, _, err := Sync(ctx, opt.Lake, dir, opt.AsOf, time.Time{}, opt.Until)
+		snaps, _, err := Sync(ctx, opt.Lake, dir, opt.AsOf, time.Time{}, opt.Until, opt.catalogOptions()...)
 		if err != nil {
 			return nil, fmt.Errorf("cache %s: %w", opt.Lake, err)
 		}
@@ -75,7 +85,7 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 		if fi, err := os.Stat(opt.Lake); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("lake %q: not a folder (give --lake DIR)", opt.Lake)
 		}
-		if db, err = lakedb.OpenAsOf(ctx, opt.Lake, opt.AsOf); err != nil {
+		if db, err = lakedb.OpenAsOf(ctx, opt.Lake, opt.AsOf, opt.catalogOptions()...); err != nil {
 			return nil, err
 		}
 	}

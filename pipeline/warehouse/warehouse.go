@@ -6,16 +6,22 @@
 //
 // The catalog is the filesystem (Hadoop-style) catalog inside the lake:
 // <lake>/auditlake/<table>/metadata/vN.metadata.json, the embedded
-// default, on a local folder or an s3:// prefix (one committer at a time
-// there: S3 gives the catalog no atomic rename). The ingest side (package
-// lake, the ingest Lambda) does not link this package: it writes data files
-// and commit requests only.
+// default, on a local folder or an s3:// prefix (S3 gives the catalog no
+// atomic rename: every commit is checked after it is written). With
+// WithGlue the tables are registered in the AWS Glue Data Catalog instead,
+// whose UpdateTable is the atomic compare-and-swap, so that Athena, EMR and
+// Lake Formation see them; data and metadata files stay in the lake. The
+// ingest side (package lake, the ingest Lambda) does not link this
+// package: it writes data files and commit requests only.
 package warehouse
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,6 +31,7 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/catalog/glue"
 	"github.com/apache/iceberg-go/catalog/hadoop"
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // registers the s3:// file IO
 	"github.com/apache/iceberg-go/table"
@@ -39,12 +46,33 @@ import (
 type Warehouse struct {
 	loc string      // lake root: an absolute folder or s3://bucket/prefix
 	st  store.Store // the same root, for commit requests and the ledger
-	cat *hadoop.Catalog
+	cat catalog.Catalog
+	ns  string // Iceberg namespace: lake.Namespace, or the Glue database
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	glueDatabase string
+	awsConfig    *aws.Config
+}
+
+// WithGlue keeps the tables in the AWS Glue Data Catalog, in database db
+// (created when missing), with the standard AWS configuration
+// (AWS_ENDPOINT_URL_GLUE points it elsewhere), or cfg when given. The lake
+// must be an s3:// location for Athena to read it.
+func WithGlue(db string, cfg *aws.Config) Option {
+	return func(c *config) { c.glueDatabase, c.awsConfig = db, cfg }
 }
 
 // Open opens the tables of the lake at loc (a folder or s3://bucket/prefix).
 // Tables are created when first committed to.
-func Open(ctx context.Context, loc string) (*Warehouse, error) {
+func Open(ctx context.Context, loc string, opts ...Option) (*Warehouse, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	var st store.Store
 	props := iceberg.Properties{}
 	if store.IsS3(loc) {
@@ -77,11 +105,27 @@ func Open(ctx context.Context, loc string) (*Warehouse, error) {
 		}
 		st, loc = d, abs
 	}
+	if cfg.glueDatabase != "" {
+		var awsCfg aws.Config
+		if cfg.awsConfig != nil {
+			awsCfg = *cfg.awsConfig
+		} else {
+			var err error
+			if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
+				return nil, err
+			}
+		}
+		gcat, err := glue.NewCatalog(glue.WithAwsConfig(awsCfg), glue.WithAwsProperties(glue.AwsProperties(props)))
+		if err != nil {
+			return nil, err
+		}
+		return &Warehouse{loc: loc, st: st, cat: gcat, ns: cfg.glueDatabase}, nil
+	}
 	cat, err := hadoop.NewCatalog("auditlake", loc, props)
 	if err != nil {
 		return nil, err
 	}
-	return &Warehouse{loc: loc, st: st, cat: cat}, nil
+	return &Warehouse{loc: loc, st: st, cat: cat, ns: lake.Namespace}, nil
 }
 
 // Store is the lake root as a store.
@@ -117,11 +161,11 @@ func (w *Warehouse) Key(uri string) string {
 	return filepath.ToSlash(strings.TrimPrefix(uri, root))
 }
 
-func ident(name string) table.Identifier { return table.Identifier{lake.Namespace, name} }
+func (w *Warehouse) ident(name string) table.Identifier { return table.Identifier{w.ns, name} }
 
 // Table loads a table, or returns catalog.ErrNoSuchTable.
 func (w *Warehouse) Table(ctx context.Context, name string) (*table.Table, error) {
-	return w.cat.LoadTable(ctx, ident(name))
+	return w.cat.LoadTable(ctx, w.ident(name))
 }
 
 // ensure loads a table, creating it from its schemas/ file when missing.
@@ -138,10 +182,14 @@ func (w *Warehouse) ensure(ctx context.Context, name string) (*table.Table, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := w.cat.CreateNamespace(ctx, table.Identifier{lake.Namespace}, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+	if ok, err := w.cat.CheckNamespaceExists(ctx, table.Identifier{w.ns}); err != nil {
 		return nil, err
+	} else if !ok {
+		if err := w.cat.CreateNamespace(ctx, table.Identifier{w.ns}, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) && !strings.Contains(err.Error(), "AlreadyExists") {
+			return nil, err
+		}
 	}
-	t, err = w.cat.CreateTable(ctx, ident(name), def.Schema,
+	t, err = w.cat.CreateTable(ctx, w.ident(name), def.Schema,
 		catalog.WithPartitionSpec(&def.Spec), catalog.WithSortOrder(def.Order), catalog.WithProperties(def.Properties),
 		catalog.WithLocation(w.URI(lake.TableDir(name))))
 	if errors.Is(err, catalog.ErrTableAlreadyExists) {
