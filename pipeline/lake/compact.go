@@ -81,6 +81,7 @@ func Compact[R any](ctx context.Context, st store.Store, t *Table[R], day string
 	runs := NewBuffer(st, t)
 	runs.local = true
 	runs.SetBudget(compactRunBudget)
+	runs.groupRows = compactSpoolRows
 	for fi, f := range files {
 		fstat, _ := f.Stat()
 		r := parquet.NewGenericReader[R](f)
@@ -126,13 +127,7 @@ func Compact[R any](ctx context.Context, st store.Store, t *Table[R], day string
 	// of about target bytes.
 	var all []run
 	for _, s := range spooled {
-		n, err := rowGroups(s.Path)
-		if err != nil {
-			return nil, stats, err
-		}
-		for i := 0; i < n; i++ {
-			all = append(all, run{s.Path, i})
-		}
+		all = append(all, s.runs...)
 	}
 	var temps []string
 	defer func() {
@@ -149,7 +144,7 @@ func Compact[R any](ctx context.Context, st store.Store, t *Table[R], day string
 				return nil, stats, err
 			}
 			temps = append(temps, p)
-			next = append(next, run{p, -1})
+			next = append(next, run{path: p, n: -1})
 		}
 		all = next
 	}
@@ -279,37 +274,22 @@ func openLocal(ctx context.Context, st store.Store, key string) (*os.File, error
 	return f, nil
 }
 
-// run is one sorted run: a row group of a spool file, or (rg < 0) a
-// whole file.
+// run is one sorted run of a spool file: n row groups from first (n < 0:
+// the whole file).
 type run struct {
-	path string
-	rg   int
+	path     string
+	first, n int
 }
 
 // compactRunBudget is the memory of rows sorted at a time into one run,
-// and compactFanIn the runs merged at once: both bound compaction's memory
-// (each open run holds a page per column).
+// compactFanIn the runs merged at once, and compactSpoolRows the rows of a
+// spool file's row groups: a run being merged holds one such row group,
+// so together they bound compaction's memory.
 var (
-	compactRunBudget = 128 << 20
-	compactFanIn     = 24
+	compactRunBudget = 96 << 20
+	compactFanIn     = 32
+	compactSpoolRows = 2048
 )
-
-func rowGroups(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	pf, err := parquet.OpenFile(f, fi.Size())
-	if err != nil {
-		return 0, err
-	}
-	return len(pf.RowGroups()), nil
-}
 
 // mergeToSpool merges runs into one new sorted spool file and returns it.
 func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool string) (string, error) {
@@ -318,7 +298,7 @@ func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool str
 		return "", err
 	}
 	w := newRowGroupWriter(t, f)
-	group := make([]R, 0, compactGroupRows)
+	group := make([]R, 0, compactSpoolRows)
 	flush := func() error {
 		if len(group) == 0 {
 			return nil
@@ -334,7 +314,7 @@ func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool str
 	}
 	err = mergeRuns(t, runs, func(_ context.Context, r *R) error {
 		group = append(group, *r)
-		if len(group) == compactGroupRows {
+		if len(group) == compactSpoolRows {
 			return flush()
 		}
 		return nil
@@ -403,11 +383,6 @@ func openRun[R any](rn run) (*runCursor[R], error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &runCursor[R]{f: f, buf: make([]R, 64)}
-	if rn.rg < 0 {
-		c.r = parquet.NewGenericReader[R](f)
-		return c, nil
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -418,40 +393,59 @@ func openRun[R any](rn run) (*runCursor[R], error) {
 		f.Close()
 		return nil, err
 	}
-	c.r = parquet.NewGenericRowGroupReader[R](pf.RowGroups()[rn.rg])
+	c := &runCursor[R]{f: f, pf: pf, group: rn.first, end: rn.first + rn.n, buf: make([]R, 64)}
+	if rn.n < 0 {
+		c.group, c.end = 0, len(pf.RowGroups())
+	}
 	return c, nil
 }
 
-// runCursor reads one sorted run.
+// runCursor reads one sorted run, one row group at a time.
 type runCursor[R any] struct {
-	f    *os.File
-	r    *parquet.GenericReader[R]
-	buf  []R
-	n, i int
+	f          *os.File
+	pf         *parquet.File
+	group, end int // row groups still to read
+	r          *parquet.GenericReader[R]
+	buf        []R
+	n, i       int
 }
 
 func (c *runCursor[R]) close() {
-	c.r.Close()
+	if c.r != nil {
+		c.r.Close()
+	}
 	c.f.Close()
 }
 
 func (c *runCursor[R]) row() *R { return &c.buf[c.i] }
 
+// next moves to the run's next row; it reports false at the end.
 func (c *runCursor[R]) next() (bool, error) {
 	c.i++
 	if c.i < c.n {
 		return true, nil
 	}
 	clear(c.buf[:c.n])
-	n, err := c.r.Read(c.buf)
-	c.n, c.i = n, 0
-	if n > 0 {
-		return true, nil
+	c.n, c.i = 0, 0
+	for {
+		if c.r != nil {
+			n, err := c.r.Read(c.buf)
+			if n > 0 {
+				c.n = n
+				return true, nil
+			}
+			if err != nil && err != io.EOF {
+				return false, err
+			}
+			c.r.Close()
+			c.r = nil
+		}
+		if c.group >= c.end {
+			return false, nil
+		}
+		c.r = parquet.NewGenericRowGroupReader[R](c.pf.RowGroups()[c.group])
+		c.group++
 	}
-	if err == io.EOF || err == nil {
-		return false, nil
-	}
-	return false, err
 }
 
 type runHeap[R any] struct {

@@ -569,9 +569,9 @@ func TestCompactMergesRunsInLevels(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, _ := store.NewDir(dir)
-	oldBudget, oldFan := compactRunBudget, compactFanIn
-	compactRunBudget, compactFanIn = 8<<10, 2
-	defer func() { compactRunBudget, compactFanIn = oldBudget, oldFan }()
+	oldBudget, oldFan, oldRows := compactRunBudget, compactFanIn, compactSpoolRows
+	compactRunBudget, compactFanIn, compactSpoolRows = 8<<10, 2, 7 // runs of several 7-row groups
+	defer func() { compactRunBudget, compactFanIn, compactSpoolRows = oldBudget, oldFan, oldRows }()
 	var inputs []string
 	want := map[string]bool{}
 	for f := 0; f < 3; f++ { // three files, each repeating some ids of the one before

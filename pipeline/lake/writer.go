@@ -35,6 +35,8 @@ type DataFile struct {
 	Day   string `json:"day"`  // partition: YYYY-MM-DD
 	Rows  int64  `json:"rows"`
 	Size  int64  `json:"size"`
+
+	runs []run // compaction spools: the sorted runs, as row group ranges
 }
 
 // Buffer collects the rows of one table across all the objects of a run
@@ -53,6 +55,10 @@ type Buffer[R any] struct {
 	budget int
 	spool  string // folder for files being written
 	local  bool   // keep closed files in the spool (Path is the local path): compaction's sorted runs
+	// groupRows, when > 0, splits each flush's sorted rows into row groups
+	// of at most that many rows (compaction's runs: a reader of a run then
+	// holds one small row group at a time).
+	groupRows int
 
 	days    map[string]*dayFile[R] // open files
 	size    int
@@ -64,14 +70,16 @@ type Buffer[R any] struct {
 
 // dayFile is the open data file of one day.
 type dayFile[R any] struct {
-	day   string
-	rows  part[R] // buffered for the next row group
-	f     *os.File
-	h     hash.Hash
-	n     int64 // bytes written
-	w     rowGroupWriter[R]
-	total int64 // rows written
-	used  uint64
+	day    string
+	rows   part[R] // buffered for the next row group
+	f      *os.File
+	h      hash.Hash
+	n      int64 // bytes written
+	w      rowGroupWriter[R]
+	total  int64 // rows written
+	used   uint64
+	groups int   // row groups written
+	runs   []run // with Buffer.groupRows: each flush's row groups
 }
 
 func (d *dayFile[R]) Write(p []byte) (int, error) {
@@ -159,11 +167,21 @@ func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
 	b.size -= d.rows.size
 	rows, chunks := d.rows.take()
 	d.total += int64(len(rows))
+	per := len(rows)
+	if b.groupRows > 0 {
+		per = b.groupRows
+	}
+	groups := (len(rows) + per - 1) / per
+	d.runs = append(d.runs, run{first: d.groups, n: groups})
+	d.groups += groups
 	done := make(chan encoded[R], 1)
 	b.pending = done
 	go func() {
 		sortRows(b.t, rows)
-		err := d.w.writeGroup(rows)
+		var err error
+		for i := 0; i < len(rows) && err == nil; i += per {
+			err = d.w.writeGroup(rows[i:min(i+per, len(rows))])
+		}
 		if err != nil {
 			err = fmt.Errorf("encode %s rows of %s: %w", b.t.Name, d.day, err)
 		}
@@ -215,7 +233,11 @@ func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
 		return fmt.Errorf("write %s rows of %s: %w", b.t.Name, d.day, err)
 	}
 	if b.local {
-		b.files = append(b.files, DataFile{Table: b.t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n})
+		runs := make([]run, len(d.runs))
+		for i, r := range d.runs {
+			runs[i] = run{path: name, first: r.first, n: r.n}
+		}
+		b.files = append(b.files, DataFile{Table: b.t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n, runs: runs})
 		return nil
 	}
 	key := dataFileDir(b.t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
