@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -286,10 +285,14 @@ type run struct {
 // spool file's row groups: a run being merged holds one such row group,
 // so together they bound compaction's memory.
 var (
-	compactRunBudget = 96 << 20
+	compactRunBudget = 64 << 20
 	compactFanIn     = 32
-	compactSpoolRows = 2048
+	compactSpoolRows = 8192
 )
+
+// spoolFileOptions open spool files for merging: their footers are read
+// once per file (shared by its runs) without page indexes or bloom filters.
+var spoolFileOptions = []parquet.FileOption{parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true)}
 
 // mergeToSpool merges runs into one new sorted spool file and returns it.
 func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool string) (string, error) {
@@ -297,7 +300,7 @@ func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool str
 	if err != nil {
 		return "", err
 	}
-	w := newRowGroupWriter(t, f)
+	w := newRowGroupWriter(t, f, true)
 	group := make([]R, 0, compactSpoolRows)
 	flush := func() error {
 		if len(group) == 0 {
@@ -338,16 +341,25 @@ func mergeToSpool[R any](ctx context.Context, t *Table[R], runs []run, spool str
 // mergeRuns merges sorted runs, calling emit with each row in table order.
 func mergeRuns[R any](t *Table[R], runs []run, emit func(context.Context, *R) error) error {
 	h := &runHeap[R]{less: t.Less}
+	files := map[string]*spoolFile{}
 	defer func() {
 		for _, c := range h.cs {
 			c.close()
 		}
+		for _, f := range files {
+			f.f.Close()
+		}
 	}()
 	for _, rn := range runs {
-		c, err := openRun[R](rn)
-		if err != nil {
-			return err
+		sf := files[rn.path]
+		if sf == nil {
+			var err error
+			if sf, err = openSpool(rn.path); err != nil {
+				return err
+			}
+			files[rn.path] = sf
 		}
+		c := newRunCursor[R](sf, rn)
 		if ok, err := c.next(); err != nil {
 			c.close()
 			return err
@@ -378,8 +390,14 @@ func mergeRuns[R any](t *Table[R], runs []run, emit func(context.Context, *R) er
 	return nil
 }
 
-func openRun[R any](rn run) (*runCursor[R], error) {
-	f, err := os.Open(rn.path)
+// spoolFile is an open spool file, shared by the runs it holds.
+type spoolFile struct {
+	f  *os.File
+	pf *parquet.File
+}
+
+func openSpool(path string) (*spoolFile, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -388,16 +406,20 @@ func openRun[R any](rn run) (*runCursor[R], error) {
 		f.Close()
 		return nil, err
 	}
-	pf, err := parquet.OpenFile(f, fi.Size())
+	pf, err := parquet.OpenFile(f, fi.Size(), spoolFileOptions...)
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c := &runCursor[R]{f: f, pf: pf, group: rn.first, end: rn.first + rn.n, buf: make([]R, 64)}
+	return &spoolFile{f, pf}, nil
+}
+
+func newRunCursor[R any](sf *spoolFile, rn run) *runCursor[R] {
+	c := &runCursor[R]{pf: sf.pf, group: rn.first, end: rn.first + rn.n, buf: make([]R, 64)}
 	if rn.n < 0 {
-		c.group, c.end = 0, len(pf.RowGroups())
+		c.group, c.end = 0, len(sf.pf.RowGroups())
 	}
-	return c, nil
+	return c
 }
 
 // runCursor reads one sorted run, one row group at a time.
@@ -413,8 +435,8 @@ type runCursor[R any] struct {
 func (c *runCursor[R]) close() {
 	if c.r != nil {
 		c.r.Close()
+		c.r = nil
 	}
-	c.f.Close()
 }
 
 func (c *runCursor[R]) row() *R { return &c.buf[c.i] }
@@ -486,7 +508,7 @@ func (o *compactOut[R]) add(ctx context.Context, r *R) error {
 			return err
 		}
 		o.cur = &dayFile[R]{day: o.day, f: f, h: sha256.New()}
-		o.cur.w = newRowGroupWriter(o.t, o.cur)
+		o.cur.w = newRowGroupWriter(o.t, o.cur, false)
 		o.group = make([]R, 0, compactGroupRows)
 	}
 	o.group = append(o.group, *r)
@@ -522,21 +544,11 @@ func (o *compactOut[R]) closeFile(ctx context.Context) error {
 	}
 	d := o.cur
 	o.cur = nil
-	name := d.f.Name()
-	err := d.w.close()
-	if cerr := d.f.Close(); err == nil {
-		err = cerr
-	}
+	f, err := d.finish(ctx, o.st, o.t, false)
 	if err != nil {
-		os.Remove(name)
 		return err
 	}
-	key := dataFileDir(o.t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
-	if err := o.st.PutFile(ctx, key, name); err != nil {
-		os.Remove(name)
-		return err
-	}
-	o.files = append(o.files, DataFile{Table: o.t.Name, Path: key, Day: d.day, Rows: d.total, Size: d.n})
+	o.files = append(o.files, f)
 	return nil
 }
 

@@ -79,14 +79,16 @@ func (m multiOption) ConfigureWriter(c *parquet.WriterConfig) {
 // positives at 10 bits a value).
 const bloomBitsPerValue = 10
 
-func writerOptions(table string) []parquet.WriterOption {
+// writerOptions are the options of a data file of table; spool files (a
+// compaction's sorted runs, read once and deleted) get no bloom filters.
+func writerOptions(table string, spool bool) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(lakeCodec),
 		parquet.CreatedBy(CreatedBy, "", ""),
 		parquet.PageBufferSize(pageBufferSize),
 		blobColumns,
 	}
-	if tbl, err := schemas.Load(table); err == nil && len(tbl.Bloom) > 0 {
+	if tbl, err := schemas.Load(table); err == nil && len(tbl.Bloom) > 0 && !spool {
 		var filters []parquet.BloomFilterColumn
 		for _, c := range tbl.Bloom {
 			filters = append(filters, parquet.SplitBlockFilter(bloomBitsPerValue, c))
@@ -104,15 +106,16 @@ type rowGroupWriter[R any] interface {
 	close() error
 }
 
-// newRowGroupWriter starts a Parquet file of table t on w.
-func newRowGroupWriter[R any](t *Table[R], w io.Writer) rowGroupWriter[R] {
+// newRowGroupWriter starts a Parquet file of table t on w (a spool file
+// when spool).
+func newRowGroupWriter[R any](t *Table[R], w io.Writer, spool bool) rowGroupWriter[R] {
 	e := &eventGroups{}
 	if g, ok := any(e).(rowGroupWriter[R]); ok {
-		e.w = parquet.NewGenericWriter[eventWire](w, append(writerOptions(t.Name), eventWireSchema)...)
+		e.w = parquet.NewGenericWriter[eventWire](w, append(writerOptions(t.Name, spool), eventWireSchema)...)
 		e.batch = make([]eventWire, 0, 1024)
 		return g
 	}
-	return &genericGroups[R]{w: parquet.NewGenericWriter[R](w, writerOptions(t.Name)...), one: make([]R, 1)}
+	return &genericGroups[R]{w: parquet.NewGenericWriter[R](w, writerOptions(t.Name, spool)...), one: make([]R, 1)}
 }
 
 // eventGroups writes events in batches through eventWire: parquet-go v0.32
@@ -179,7 +182,7 @@ func Encode[R any](t *Table[R], rows []R) ([]byte, error) {
 	}
 	sortRows(t, ptrs)
 	var buf bytes.Buffer
-	w := newRowGroupWriter(t, &buf)
+	w := newRowGroupWriter(t, &buf, false)
 	if err := w.writeGroup(ptrs); err != nil {
 		return nil, err
 	}

@@ -162,7 +162,7 @@ func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
 			return err
 		}
 		d.f, d.h = f, sha256.New()
-		d.w = newRowGroupWriter(b.t, d)
+		d.w = newRowGroupWriter(b.t, d, b.local)
 	}
 	b.size -= d.rows.size
 	rows, chunks := d.rows.take()
@@ -223,6 +223,21 @@ func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
 	if d.f == nil {
 		return nil
 	}
+	f, err := d.finish(ctx, b.st, b.t, b.local)
+	if err != nil {
+		return err
+	}
+	b.files = append(b.files, f)
+	if !b.local {
+		b.bytes += d.n
+	}
+	return nil
+}
+
+// finish writes the file's footer and stores it under the table's data
+// folder, named after a hash of its bytes; with keep, it stays in the
+// spool instead (Path is then the local path) with its runs.
+func (d *dayFile[R]) finish(ctx context.Context, st store.Store, t *Table[R], keep bool) (DataFile, error) {
 	name := d.f.Name()
 	err := d.w.close()
 	if cerr := d.f.Close(); err == nil {
@@ -230,24 +245,21 @@ func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
 	}
 	if err != nil {
 		os.Remove(name)
-		return fmt.Errorf("write %s rows of %s: %w", b.t.Name, d.day, err)
+		return DataFile{}, fmt.Errorf("write %s rows of %s: %w", t.Name, d.day, err)
 	}
-	if b.local {
-		runs := make([]run, len(d.runs))
-		for i, r := range d.runs {
-			runs[i] = run{path: name, first: r.first, n: r.n}
+	out := DataFile{Table: t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n}
+	if keep {
+		for _, r := range d.runs {
+			out.runs = append(out.runs, run{path: name, first: r.first, n: r.n})
 		}
-		b.files = append(b.files, DataFile{Table: b.t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n, runs: runs})
-		return nil
+		return out, nil
 	}
-	key := dataFileDir(b.t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
-	if err := b.st.PutFile(ctx, key, name); err != nil {
+	out.Path = dataFileDir(t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
+	if err := st.PutFile(ctx, out.Path, name); err != nil {
 		os.Remove(name)
-		return err
+		return DataFile{}, err
 	}
-	b.files = append(b.files, DataFile{Table: b.t.Name, Path: key, Day: d.day, Rows: d.total, Size: d.n})
-	b.bytes += d.n
-	return nil
+	return out, nil
 }
 
 // Written is the size of the data files closed since the last Take plus

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -159,6 +160,11 @@ func (d *Dir) Stat(ctx context.Context, key string) (Object, error) {
 // Put writes to a temporary file in the target folder and renames it into
 // place, so readers see either the old file or the whole new one.
 func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
+	return d.write(key, bytes.NewReader(data))
+}
+
+// write copies r into a temporary file beside key's and renames it into place.
+func (d *Dir) write(key string, r io.Reader) error {
 	p, err := d.path(key)
 	if err != nil {
 		return err
@@ -170,24 +176,20 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	_, err = io.Copy(tmp, r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
 	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
+	if err != nil {
 		os.Remove(tmp.Name())
-		return err
 	}
-	return nil
+	return err
 }
 
 // PutFile moves the file at path to key: a rename when both are on one file
@@ -211,22 +213,7 @@ func (d *Dir) PutFile(ctx context.Context, key, path string) error {
 		return err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-")
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		os.Remove(tmp.Name())
+	if err := d.write(key, src); err != nil {
 		return err
 	}
 	return os.Remove(path)

@@ -452,3 +452,32 @@ func TestS3OpenStreams(t *testing.T) {
 		t.Errorf("streamed body differs (%d bytes, %v)", 16+len(rest), err)
 	}
 }
+
+func TestPutFileAndDelete(t *testing.T) {
+	forEach(t, func(t *testing.T, s store.Store, loc func(string) string, kind string) {
+		ctx := context.Background()
+		src := filepath.Join(t.TempDir(), "spool.bin")
+		os.WriteFile(src, []byte("spooled bytes"), 0o600)
+		if err := s.PutFile(ctx, "d/f.parquet", src); err != nil {
+			t.Fatalf("PutFile: %v", err)
+		}
+		if got, _ := read(t, s, "d/f.parquet"); got != "spooled bytes" {
+			t.Errorf("PutFile stored %q", got)
+		}
+		if _, err := os.Stat(src); !os.IsNotExist(err) {
+			t.Errorf("PutFile left the local file: %v", err)
+		}
+		if err := s.Delete(ctx, "d/f.parquet"); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := s.Stat(ctx, "d/f.parquet"); !errors.Is(err, store.ErrNotExist) {
+			t.Errorf("after Delete, Stat = %v", err)
+		}
+		if err := s.Delete(ctx, "never/was"); err != nil {
+			t.Errorf("Delete of a missing key = %v, want nil", err)
+		}
+		if keys := list(t, s, ""); len(keys) != 0 {
+			t.Errorf("leftovers: %q", keys)
+		}
+	})
+}
