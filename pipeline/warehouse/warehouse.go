@@ -451,9 +451,12 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 
 // conflict reports whether a commit failed because the table changed under
 // it (nothing was committed; retry on the new state): a lost optimistic
-// race, or a requirement the new state no longer meets.
+// race, or a requirement the new state no longer meets — among them a
+// table UUID that changed because two committers created the table at once
+// on S3, where the filesystem catalog's rename is not atomic (seen in
+// TestConcurrentIngestProcessesS3).
 func conflict(err error) bool {
-	return err != nil && (errors.Is(err, table.ErrCommitFailed) || strings.HasPrefix(err.Error(), "requirement failed"))
+	return err != nil && (errors.Is(err, table.ErrCommitFailed) || strings.Contains(strings.ToLower(err.Error()), "requirement failed"))
 }
 
 // present lists which of the files' locations the table's current snapshot
