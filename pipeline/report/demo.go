@@ -53,6 +53,7 @@ func Demo(ctx context.Context, scenario, format string, keep bool, w io.Writer) 
 		return err
 	}
 	defer r.Close()
+	fmt.Fprintf(w, "lake snapshot: %s\n", r.DB.SnapshotLine())
 	if err := r.LoadPolicy(ctx, p); err != nil {
 		return err
 	}
