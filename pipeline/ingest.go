@@ -153,8 +153,14 @@ func (s *Summary) add(m *lake.Manifest) {
 	s.Files += len(m.Files)
 }
 
-// ProfilesKey is where the learned role → profile map is kept in the lake.
-const ProfilesKey = "_identity/profiles.json"
+// IdentityDir holds the learned role → profile map: one file per run that
+// learned something (named after the run, so in time order), merged in
+// that order when read. ProfilesKey is the single file earlier versions
+// kept, read first.
+const (
+	IdentityDir = "_identity"
+	ProfilesKey = IdentityDir + "/profiles.json"
+)
 
 // Ingest runs one ingestion.
 func Ingest(ctx context.Context, opt Options) (*Summary, error) {
@@ -229,24 +235,9 @@ func (in *ingester) done(ctx context.Context) error {
 	if bytes.Equal(in.profilesBefore, after) {
 		return nil
 	}
-	// Merge with what concurrent runs saved meanwhile, not overwrite it.
-	if rc, _, err := in.lake.Open(ctx, ProfilesKey); err == nil {
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		now := identity.New()
-		if err := now.Merge(b); err == nil {
-			if err := now.Merge(after); err != nil {
-				return err
-			}
-			after, _ = now.MarshalJSON()
-		}
-	} else if !errors.Is(err, store.ErrNotExist) {
-		return err
-	}
-	return in.lake.Put(ctx, ProfilesKey, append(after, '\n'))
+	// Each run writes what it knows under its own name; readers merge them
+	// all, so concurrent runs never overwrite each other's profiles.
+	return in.lake.Put(ctx, IdentityDir+"/"+in.run+".json", append(after, '\n'))
 }
 
 // request flushes the buffered rows (all of them when final, else only
@@ -343,17 +334,32 @@ type ingester struct {
 }
 
 func (in *ingester) loadProfiles(ctx context.Context) error {
-	if rc, _, err := in.lake.Open(ctx, ProfilesKey); err == nil {
+	keys := []string{}
+	if err := in.lake.List(ctx, IdentityDir+"/", func(o store.Object) error {
+		if strings.HasSuffix(o.Key, ".json") && o.Key != ProfilesKey {
+			keys = append(keys, o.Key)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	sort.Strings(keys)
+	for _, key := range append([]string{ProfilesKey}, keys...) {
+		rc, _, err := in.lake.Open(ctx, key)
+		if errors.Is(err, store.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
 		b, err := io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
 			return err
 		}
 		if err := in.profiles.Merge(b); err != nil {
-			return fmt.Errorf("%s: %w", in.lake.Location(ProfilesKey), err)
+			return fmt.Errorf("%s: %w", in.lake.Location(key), err)
 		}
-	} else if !errors.Is(err, store.ErrNotExist) {
-		return err
 	}
 	if in.opt.ProfilesFile != "" {
 		if err := in.profiles.LoadFile(in.opt.ProfilesFile); err != nil {

@@ -372,3 +372,36 @@ func TestIngestMemoryLimitCoversIndex(t *testing.T) {
 		t.Errorf("memory limit after the run = %d, want %d (base + %d ids × %d)", got, want, ids, indexBytesPerID)
 	}
 }
+
+// Two runs that learn different Studio profiles at the same time both keep
+// theirs: a later run resolves the roles of both (each run writes its own
+// _identity/ file and readers merge them).
+func TestConcurrentRunsKeepEveryLearnedProfile(t *testing.T) {
+	ctx := context.Background()
+	lakeDir := t.TempDir()
+	var ins []*ingester
+	for _, p := range []string{"alice", "bob"} {
+		in, err := newIngester(ctx, committing(t, Options{Lake: lakeDir}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the run learns from a SageMaker CreateUserProfile event.
+		in.profiles.Learn("sagemaker.amazonaws.com", "CreateUserProfile",
+			`{"domainId":"d-1","userProfileName":"`+p+`","userSettings":{"ExecutionRole":"arn:aws:iam::111122223333:role/Studio-`+p+`"}}`)
+		ins = append(ins, in)
+	}
+	for _, in := range ins { // both started before either finished
+		if err := in.done(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later, err := newIngester(ctx, Options{Lake: lakeDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"alice", "bob"} {
+		if got, how := later.profiles.Resolve("", "arn:aws:iam::111122223333:role/Studio-"+p); got != p || how != "role_map" {
+			t.Errorf("role of %s resolves to %q (%s) after two concurrent runs", p, got, how)
+		}
+	}
+}
