@@ -27,8 +27,11 @@ func (r *Report) SQL(ctx context.Context, q string) (*Rows, error) {
 		return nil, err
 	}
 	switch {
+	case ast.Error && strings.Contains(ast.ErrorMessage, "Only SELECT statements"):
+		// DuckDB's parser serializes SELECTs only: say what that means here.
+		return nil, errors.New("only one SELECT statement is allowed (sql is read-only: no DDL, DML, COPY, ATTACH, SET or INSTALL)")
 	case ast.Error:
-		return nil, fmt.Errorf("only one SELECT statement is allowed: %s", ast.ErrorMessage)
+		return nil, fmt.Errorf("only one SELECT statement is allowed, and this one does not parse: %s", ast.ErrorMessage)
 	case len(ast.Statements) != 1:
 		return nil, fmt.Errorf("only one SELECT statement is allowed, got %d", len(ast.Statements))
 	}
