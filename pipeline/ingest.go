@@ -195,6 +195,10 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	if err := lake.CheckLayout(ctx, lk); err != nil {
 		return nil, err
 	}
+	// Spools of runs killed mid-write (an hour without a write).
+	if _, err := lake.CleanSpool(lk, time.Hour); err != nil {
+		return nil, err
+	}
 	// Requests a committer committed but did not record count as ingested.
 	if _, err := lake.Recover(ctx, lk, Tables); err != nil {
 		return nil, err

@@ -619,3 +619,24 @@ func TestCompactMergesRunsInLevels(t *testing.T) {
 		t.Errorf("spool files left behind: %v", m)
 	}
 }
+
+func TestCleanSpoolRemovesOnlyStaleFiles(t *testing.T) {
+	dir := t.TempDir()
+	st, _ := store.NewDir(dir)
+	os.MkdirAll(filepath.Join(dir, SpoolDir), 0o755)
+	stale, fresh := filepath.Join(dir, SpoolDir, "spool-1.parquet"), filepath.Join(dir, SpoolDir, "spool-2.parquet")
+	os.WriteFile(stale, []byte("x"), 0o600)
+	os.WriteFile(fresh, []byte("y"), 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+	n, err := CleanSpool(st, time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("CleanSpool = %d, %v; want the stale file removed", n, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("stale spool file kept")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("a spool file being written was removed")
+	}
+}

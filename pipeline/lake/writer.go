@@ -6,13 +6,16 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -470,3 +473,33 @@ func (w *Writer[R]) Close(ctx context.Context) ([]string, error) {
 
 // Quarantined is the number of records quarantined so far.
 func (w *Writer[R]) Quarantined() int { return len(w.quarantine) }
+
+// CleanSpool removes spool files that no writer has touched for maxAge
+// (left by a process that was killed mid-write) from a local lake, and
+// returns how many it removed. Other stores spool in the system's
+// temporary folder, which the system cleans.
+func CleanSpool(st store.Store, maxAge time.Duration) (int, error) {
+	d, ok := st.(*store.Dir)
+	if !ok {
+		return 0, nil
+	}
+	dir := filepath.Join(d.Root(), SpoolDir)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || e.IsDir() || time.Since(fi.ModTime()) < maxAge {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n, nil
+}
