@@ -266,7 +266,7 @@ func (d *complianceDoc) htmlView() any {
 		for _, row := range s.Rows {
 			cells := make([]string, len(row))
 			for i, v := range row {
-				cells[i] = text(v)
+				cells[i] = htmlText(text(v))
 			}
 			h.Rows = append(h.Rows, cells)
 		}

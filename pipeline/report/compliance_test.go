@@ -257,3 +257,27 @@ func TestComplianceHTMLEscapes(t *testing.T) {
 		t.Error("Markdown report holds <script")
 	}
 }
+
+// Control bytes from the logs (a user agent that clears the screen, a NUL)
+// reach no output raw: CSV and HTML escape them as tables do.
+func TestControlBytesNeverLeaveRaw(t *testing.T) {
+	evil := "Boto3\x1b[2J\x00 \x07ua\ttab"
+	rows := &Rows{Columns: []string{"user_agent"}, Values: [][]any{{evil}}}
+	for _, format := range Formats {
+		var b bytes.Buffer
+		if err := Write(&b, format, rows); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(b.String(), "\x1b\x00\x07") {
+			t.Errorf("--format %s writes raw control bytes: %q", format, b.String())
+		}
+	}
+	doc := &complianceDoc{Snapshot: "events 1 (x)", Sections: []*complianceSection{{ID: "s", Title: "S", Columns: []string{"user_agent"}, Rows: [][]any{{evil}}}}}
+	var h bytes.Buffer
+	if err := complianceHTML.Execute(&h, doc.htmlView()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(h.String(), "\x1b\x00\x07") || !strings.Contains(h.String(), `\x1b[2J`) {
+		t.Errorf("HTML report carries raw control bytes or drops them: %q", h.String())
+	}
+}

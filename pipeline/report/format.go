@@ -37,7 +37,7 @@ func Write(w io.Writer, format string, rows *Rows) error {
 		for _, r := range rows.Values {
 			cells := make([]string, len(r))
 			for i, v := range r {
-				cells[i] = csvSafe(text(v))
+				cells[i] = csvSafe(plain(text(v)))
 			}
 			cw.Write(cells)
 		}
@@ -100,6 +100,24 @@ func plain(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// htmlText escapes control characters but newlines and tabs (the report's
+// cells wrap them) before html/template escapes the markup: a log value
+// must not carry a raw ESC or NUL into the page.
+func htmlText(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			fmt.Fprintf(&b, "\\x%02x", r)
 			continue
 		}
