@@ -397,6 +397,11 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 	})
 	for _, o := range objs {
 		in.sum.Objects++
+		if o.Skip != "" {
+			in.sum.ObjectsSkipped[o.Skip]++
+			in.log.Warn("skipped", "object", st.Location(o.Key), "reason", o.Skip)
+			continue
+		}
 		if lakeRoot != "" && strings.HasPrefix(st.Location(o.Key), lakeRoot) {
 			in.sum.ObjectsSkipped[SkipInsideLake]++
 			continue

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
 
@@ -403,5 +405,37 @@ func TestConcurrentRunsKeepEveryLearnedProfile(t *testing.T) {
 		if got, how := later.profiles.Resolve("", "arn:aws:iam::111122223333:role/Studio-"+p); got != p || how != "role_map" {
 			t.Errorf("role of %s resolves to %q (%s) after two concurrent runs", p, got, how)
 		}
+	}
+}
+
+// Links to files are read as the files; FIFOs, links to folders and
+// broken links are counted as skipped with their reason, never passed over.
+func TestInputLinksAndSpecialFiles(t *testing.T) {
+	in := t.TempDir()
+	trail, _ := filepath.Abs(filepath.Join(scenario, "trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T0805Z_403cbadc92acb274.json"))
+	if err := os.Symlink(trail, filepath.Join(in, "linked-trail.json")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(t.TempDir(), filepath.Join(in, "linked-folder"))
+	os.Symlink(filepath.Join(in, "nowhere"), filepath.Join(in, "broken"))
+	if err := syscall.Mkfifo(filepath.Join(in, "pipe"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := ingest(t, Options{Inputs: []string{in}, Lake: t.TempDir()})
+	if sum.ObjectsIngested != 1 || sum.Written == 0 {
+		t.Errorf("the linked trail file was not ingested: %+v", sum)
+	}
+	for _, reason := range []string{store.SkipNotRegular, store.SkipLinkToFolder, store.SkipBrokenLink} {
+		if sum.ObjectsSkipped[reason] != 1 {
+			t.Errorf("skipped %v, want one %s", sum.ObjectsSkipped, reason)
+		}
+	}
+	if sum.Objects != 4 {
+		t.Errorf("%d objects listed, want 4", sum.Objects)
+	}
+	// A FIFO named directly is skipped too, not opened (which would block).
+	one := ingest(t, Options{Inputs: []string{filepath.Join(in, "pipe")}, Lake: t.TempDir()})
+	if one.ObjectsSkipped[store.SkipNotRegular] != 1 {
+		t.Errorf("FIFO named as the input: %+v", one)
 	}
 }

@@ -175,6 +175,9 @@ func (c *command) report(sum *pipeline.Summary, err error, stdout, stderr io.Wri
 		} else {
 			sum.WriteText(stdout, *c.lake)
 		}
+		if err == nil && sum.ObjectsIngested == 0 && sum.Digests == 0 && sum.ObjectsSkipped[pipeline.SkipAlreadyIngested] == 0 {
+			fmt.Fprintf(stderr, "ingest: warning: nothing was ingested (%d objects listed)\n", sum.Objects)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ingest: %v\n", err)

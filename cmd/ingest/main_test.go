@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 )
 
 func TestRunUsageErrors(t *testing.T) {
@@ -99,5 +102,17 @@ func TestRunAthenaFile(t *testing.T) {
 	code := run(context.Background(), []string{"athena", "--file", "../../testdata/scenario/logs/athena/batch-get-query-execution-primary-2026-07-01.json", "--lake", t.TempDir()}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "3 read = 3 written") {
 		t.Errorf("exit %d, out %q, err %q", code, out.String(), errb.String())
+	}
+}
+
+func TestRunWarnsWhenNothingWasIngested(t *testing.T) {
+	in := t.TempDir()
+	os.WriteFile(filepath.Join(in, "empty.json"), nil, 0o644)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{in, "--lake", t.TempDir()}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "warning: nothing was ingested (1 objects listed)") {
+		t.Errorf("stderr = %q, want a warning that nothing was ingested", errb.String())
 	}
 }

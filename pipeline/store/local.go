@@ -14,7 +14,8 @@ import (
 
 // Dir is a Store over a local folder.
 type Dir struct {
-	root string // absolute
+	root   string // absolute
+	inputs bool   // opened on an input location: list what cannot be read too (Object.Skip)
 }
 
 // NewDir returns a store rooted at dir, creating it when needed.
@@ -41,9 +42,9 @@ func openLocal(loc string) (Store, string, error) {
 		return nil, "", fmt.Errorf("%s: %w", loc, err)
 	}
 	if fi.IsDir() {
-		return &Dir{root: abs}, "", nil
+		return &Dir{root: abs, inputs: true}, "", nil
 	}
-	return &Dir{root: filepath.Dir(abs)}, filepath.Base(abs), nil
+	return &Dir{root: filepath.Dir(abs), inputs: true}, filepath.Base(abs), nil
 }
 
 func (d *Dir) path(key string) (string, error) {
@@ -69,6 +70,12 @@ func (d *Dir) List(ctx context.Context, prefix string, fn func(Object) error) er
 		}
 		if fi, err := os.Stat(p); err == nil {
 			if !fi.IsDir() {
+				if !fi.Mode().IsRegular() {
+					if d.inputs {
+						return fn(Object{Key: prefix, Skip: SkipNotRegular})
+					}
+					return nil
+				}
 				return fn(d.info(prefix, fi))
 			}
 			start = p
@@ -102,7 +109,26 @@ func (d *Dir) List(ctx context.Context, prefix string, fn func(Object) error) er
 		if err != nil {
 			return err
 		}
+		if fi.Mode()&fs.ModeSymlink != 0 && d.inputs {
+			// A link to a file is read as that file (WalkDir follows no
+			// link to a folder, so no loop can form).
+			target, err := os.Stat(p)
+			switch {
+			case err != nil:
+				objs = append(objs, Object{Key: key, Skip: SkipBrokenLink})
+			case target.IsDir():
+				objs = append(objs, Object{Key: key, Skip: SkipLinkToFolder})
+			case target.Mode().IsRegular():
+				objs = append(objs, d.info(key, target))
+			default:
+				objs = append(objs, Object{Key: key, Skip: SkipNotRegular})
+			}
+			return nil
+		}
 		if !fi.Mode().IsRegular() {
+			if d.inputs {
+				objs = append(objs, Object{Key: key, Skip: SkipNotRegular})
+			}
 			return nil
 		}
 		objs = append(objs, d.info(key, fi))

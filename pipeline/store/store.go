@@ -24,7 +24,19 @@ type Object struct {
 	Size    int64     // bytes
 	ETag    string    // content tag: the S3 ETag, or a content hash for local files when known
 	ModTime time.Time // last modification
+	// Skip, when set, says why this entry is not an object to read (a
+	// FIFO, a socket, a link to a folder or to nothing): a store opened
+	// on an input location (Open) lists such entries so that they are
+	// counted, never silently passed over.
+	Skip string
 }
+
+// Reasons an input entry is skipped (Object.Skip).
+const (
+	SkipNotRegular   = "not-a-regular-file"
+	SkipLinkToFolder = "link-to-folder"
+	SkipBrokenLink   = "broken-link"
+)
 
 // Store is a flat namespace of objects addressed by '/'-separated keys.
 type Store interface {
