@@ -54,6 +54,11 @@ type AlertState struct {
 	Version int                   `json:"version"`
 	Updated time.Time             `json:"updated"`
 	Sent    map[string]AlertEntry `json:"sent"`
+	// Delivered lists, per destination (webhook, sns, stdout), the
+	// findings a run delivered there before it stopped short of the
+	// others: recorded after every chunk, so that the next run sends each
+	// destination only what it did not get.
+	Delivered map[string][]string `json:"delivered,omitempty"`
 }
 
 // AlertEntry describes one finding already sent.
@@ -63,9 +68,12 @@ type AlertEntry struct {
 	Resource  string    `json:"resource,omitempty"`
 }
 
+// webhookLines is the number of findings per webhook message (Slack text
+// stays small).
+var webhookLines = 40
+
 const (
 	webhookTimeout = 10 * time.Second
-	webhookLines   = 40         // findings per webhook message (Slack text stays small)
 	snsMaxMessage  = 200 * 1024 // bytes per Publish (SNS allows 256 KiB)
 	snsMaxSubject  = 100
 )
@@ -154,30 +162,75 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 	if client == nil {
 		client = &http.Client{Timeout: webhookTimeout}
 	}
-	if len(fresh) > 0 {
-		if opt.Webhook != "" {
-			if err := sendWebhook(ctx, client, opt.Webhook, fresh); err != nil {
-				return res, err
-			}
+	save := func() error {
+		state.Version, state.Updated = 1, time.Now().UTC()
+		data, err := json.MarshalIndent(state, "", "  ")
+		if err != nil {
+			return err
 		}
-		if opt.SNSTopic != "" {
-			if err := publishSNS(ctx, client, opt.SNSTopic, fresh); err != nil {
-				return res, err
-			}
+		if err := st.Put(ctx, key, append(data, '\n')); err != nil {
+			return fmt.Errorf("alert state %s: %w (what was just sent will be sent again)", st.Location(key), err)
 		}
-		if opt.Stdout != nil {
+		return nil
+	}
+	type destination struct {
+		name string
+		send func(fs []alertFinding, delivered func([]alertFinding) error) error
+	}
+	var dests []destination
+	if opt.Webhook != "" {
+		dests = append(dests, destination{"webhook", func(fs []alertFinding, d func([]alertFinding) error) error {
+			return sendWebhook(ctx, client, opt.Webhook, fs, d)
+		}})
+	}
+	if opt.SNSTopic != "" {
+		dests = append(dests, destination{"sns", func(fs []alertFinding, d func([]alertFinding) error) error {
+			return publishSNS(ctx, client, opt.SNSTopic, fs, d)
+		}})
+	}
+	if opt.Stdout != nil {
+		dests = append(dests, destination{"stdout", func(fs []alertFinding, d func([]alertFinding) error) error {
 			var b bytes.Buffer
-			for _, f := range fresh {
+			for _, f := range fs {
 				line, err := json.Marshal(f.object())
 				if err != nil {
-					return res, err
+					return err
 				}
 				b.Write(line)
 				b.WriteByte('\n')
 			}
 			if _, err := opt.Stdout.Write(b.Bytes()); err != nil {
-				return res, fmt.Errorf("alert: stdout: %w", err)
+				return fmt.Errorf("alert: stdout: %w", err)
 			}
+			return d(fs)
+		}})
+	}
+	if state.Delivered == nil {
+		state.Delivered = map[string][]string{}
+	}
+	for _, dest := range dests {
+		got := map[string]bool{}
+		for _, id := range state.Delivered[dest.name] {
+			got[id] = true
+		}
+		var todo []alertFinding
+		for _, f := range fresh {
+			if !got[f.id] {
+				todo = append(todo, f)
+			}
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		// Each delivered chunk is recorded before the next is sent.
+		err := dest.send(todo, func(chunk []alertFinding) error {
+			for _, f := range chunk {
+				state.Delivered[dest.name] = append(state.Delivered[dest.name], f.id)
+			}
+			return save()
+		})
+		if err != nil {
+			return res, err
 		}
 	}
 
@@ -187,15 +240,19 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 		res.IDs = append(res.IDs, f.id)
 	}
 	res.New = len(fresh)
-	state.Version, state.Updated = 1, now
-	data, err := json.MarshalIndent(state, "", "  ")
-	if err != nil {
-		return res, err
+	// Every destination has them all now.
+	for name, ids := range state.Delivered {
+		keep := ids[:0]
+		for _, id := range ids {
+			if _, sent := state.Sent[id]; !sent {
+				keep = append(keep, id)
+			}
+		}
+		if state.Delivered[name] = keep; len(keep) == 0 {
+			delete(state.Delivered, name)
+		}
 	}
-	if err := st.Put(ctx, key, append(data, '\n')); err != nil {
-		return res, fmt.Errorf("alert state %s: %w (the findings were sent; the next run will send them again)", st.Location(key), err)
-	}
-	return res, nil
+	return res, save()
 }
 
 // openState resolves the state location into a store and a key. A local
@@ -340,10 +397,10 @@ func slackBodies(fs []alertFinding) [][]byte {
 	return out
 }
 
-func sendWebhook(ctx context.Context, client *http.Client, hook string, fs []alertFinding) error {
+func sendWebhook(ctx context.Context, client *http.Client, hook string, fs []alertFinding, delivered func([]alertFinding) error) error {
 	u, _ := url.Parse(hook)
 	where := u.Scheme + "://" + u.Host // the path of a Slack webhook is a secret
-	for _, body := range slackBodies(fs) {
+	for i, body := range slackBodies(fs) {
 		if err := func() error {
 			ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
 			defer cancel()
@@ -371,6 +428,9 @@ func sendWebhook(ctx context.Context, client *http.Client, hook string, fs []ale
 			}
 			return nil
 		}(); err != nil {
+			return err
+		}
+		if err := delivered(fs[i*webhookLines : min((i+1)*webhookLines, len(fs))]); err != nil {
 			return err
 		}
 	}
@@ -473,7 +533,7 @@ type snsPublishResponse struct {
 
 // publishSNS publishes the findings with the SNS Query API (Publish),
 // signed with SigV4, credentials and region from the default AWS config.
-func publishSNS(ctx context.Context, client *http.Client, topic string, fs []alertFinding) error {
+func publishSNS(ctx context.Context, client *http.Client, topic string, fs []alertFinding, delivered func([]alertFinding) error) error {
 	t, err := parseTopicARN(topic)
 	if err != nil {
 		return err
@@ -538,6 +598,9 @@ func publishSNS(ctx context.Context, client *http.Client, topic string, fs []ale
 			}
 			return nil
 		}(); err != nil {
+			return err
+		}
+		if err := delivered(batches[i]); err != nil {
 			return err
 		}
 	}

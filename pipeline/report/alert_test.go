@@ -48,14 +48,15 @@ func alertReport(t *testing.T) *Report {
 
 // hook is a webhook server that records bodies and answers with status.
 type hook struct {
-	mu     sync.Mutex
-	status int
-	bodies []string
-	srv    *httptest.Server
+	mu        sync.Mutex
+	status    int
+	failAfter int // with status OK: fail every request after this many succeeded (-1: never)
+	bodies    []string
+	srv       *httptest.Server
 }
 
 func newHook(t *testing.T) *hook {
-	h := &hook{status: http.StatusOK}
+	h := &hook{status: http.StatusOK, failAfter: -1}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		h.mu.Lock()
@@ -66,6 +67,10 @@ func newHook(t *testing.T) *hook {
 		}
 		if h.status != http.StatusOK {
 			http.Error(w, "boom", h.status)
+			return
+		}
+		if h.failAfter >= 0 && len(h.bodies) >= h.failAfter {
+			http.Error(w, "boom", http.StatusInternalServerError)
 			return
 		}
 		h.bodies = append(h.bodies, string(b))
@@ -248,6 +253,56 @@ func TestAlertWebhookFailureRetries(t *testing.T) {
 	dead.Close()
 	if _, err := r.Alert(ctx, AlertOptions{State: filepath.Join(t.TempDir(), "s.json"), Webhook: dead.URL, Stdout: io.Discard}); err == nil {
 		t.Fatal("unreachable webhook: no error")
+	}
+}
+
+// A run that fails after the first webhook message resends only what was
+// not delivered: each delivered chunk is in the state before the next is
+// sent, per destination.
+func TestAlertResendsOnlyUndeliveredChunks(t *testing.T) {
+	ctx := context.Background()
+	defer func(n int) { webhookLines = n }(webhookLines)
+	webhookLines = 5 // the scenario's 15 findings in three messages
+	r := alertReport(t)
+	h := newHook(t)
+	h.failAfter = 1
+	state := filepath.Join(t.TempDir(), "state.json")
+	var out bytes.Buffer
+	opt := AlertOptions{State: state, Webhook: h.srv.URL + "/hook", Stdout: &out}
+	if _, err := r.Alert(ctx, opt); err == nil {
+		t.Fatal("the second message failed, but Alert reported success")
+	}
+	first := h.take(t)
+	if len(first) != 5 || out.Len() != 0 {
+		t.Fatalf("first run delivered %d findings to the webhook and %d bytes to stdout; want 5 and none", len(first), out.Len())
+	}
+	h.mu.Lock()
+	h.failAfter = -1
+	h.mu.Unlock()
+	res, err := r.Alert(ctx, opt)
+	if err != nil || res.New != scenarioFindings {
+		t.Fatalf("second run: %+v, %v", res, err)
+	}
+	second := h.take(t)
+	if len(second) != scenarioFindings-5 {
+		t.Errorf("second run sent the webhook %d findings, want the %d it had not got", len(second), scenarioFindings-5)
+	}
+	for _, l := range second {
+		for _, f := range first {
+			if l == f {
+				t.Errorf("finding sent twice to the webhook: %s", l)
+			}
+		}
+	}
+	if n := len(jsonLines(t, &out)); n != scenarioFindings {
+		t.Errorf("stdout got %d findings, want all %d", n, scenarioFindings)
+	}
+	b, _ := os.ReadFile(state)
+	if strings.Contains(string(b), `"delivered"`) {
+		t.Errorf("state still lists partial deliveries after a complete run: %s", b)
+	}
+	if res, err := r.Alert(ctx, opt); err != nil || res.New != 0 || len(h.take(t)) != 0 {
+		t.Errorf("third run: %+v, %v; want nothing sent", res, err)
 	}
 }
 
