@@ -18,7 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
+const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
 	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
 // list is a repeatable, comma-separated flag.
@@ -47,6 +47,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
 	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")
 	fs.StringVar(&opt.GlueDatabase, "glue-database", "", "the lake's Iceberg tables are in this AWS Glue Data Catalog database")
+	timeout := fs.Duration("timeout", 5*time.Minute, "stop a sql query after this long")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
 	}
@@ -110,7 +111,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if rest[0] == "trace" {
 				return r.Trace(ctx, rest[1])
 			}
-			return r.SQL(ctx, rest[1])
+			qctx, cancel := context.WithTimeout(ctx, *timeout)
+			defer cancel()
+			rows, err := r.SQL(qctx, rest[1])
+			if err != nil && qctx.Err() == context.DeadlineExceeded {
+				return nil, fmt.Errorf("the query ran longer than --timeout %s and was stopped", *timeout)
+			}
+			return rows, err
 		})
 	}
 	fmt.Fprintf(stderr, "report: unknown command %q; %s\n", rest[0], usage)

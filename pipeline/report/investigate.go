@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -45,7 +46,16 @@ func (r *Report) lockDown(ctx context.Context) error {
 	if r.locked {
 		return nil
 	}
+	// DuckDB may always read its temporary folder (by default ./.tmp, where
+	// anyone can put a file): point it at a new private, empty one.
+	tmp, err := os.MkdirTemp("", "auditlake-sql-")
+	if err != nil {
+		return fmt.Errorf("lock down: %w", err)
+	}
+	r.tmpDir = tmp
 	for _, s := range []string{
+		"SET temp_directory = '" + strings.ReplaceAll(tmp, "'", "''") + "'",
+		"SET memory_limit = '" + SQLMemoryLimit + "'",
 		"SET allowed_directories = ['" + strings.ReplaceAll(r.DB.Root, "'", "''") + "']",
 		"SET enable_external_access = false",
 		"SET autoinstall_known_extensions = false",
@@ -59,6 +69,9 @@ func (r *Report) lockDown(ctx context.Context) error {
 	r.locked = true
 	return nil
 }
+
+// SQLMemoryLimit bounds the memory of a read-only query (report sql).
+const SQLMemoryLimit = "2GB"
 
 // ProfileColumns are the columns `profile` prints.
 var ProfileColumns = []string{"event_time", "event_source", "event_name", "outcome", "resource", "query_id", "via", "event_id"}

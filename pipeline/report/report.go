@@ -59,7 +59,8 @@ type Report struct {
 	// LineageMethods counts Athena queries by extraction method.
 	LineageMethods map[string]int
 
-	locked bool // SQL has locked the database down
+	locked bool   // SQL has locked the database down
+	tmpDir string // DuckDB's private temporary folder once locked down
 }
 
 // Open opens the lake and computes the views.
@@ -98,7 +99,13 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 }
 
 // Close releases the database.
-func (r *Report) Close() error { return r.DB.Close() }
+func (r *Report) Close() error {
+	err := r.DB.Close()
+	if r.tmpDir != "" {
+		os.RemoveAll(r.tmpDir)
+	}
+	return err
+}
 
 func (r *Report) load(ctx context.Context, opt Options) error {
 	for _, f := range expand(opt.Catalog) {

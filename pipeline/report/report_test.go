@@ -524,3 +524,35 @@ func TestAsOfAndSnapshotLine(t *testing.T) {
 		t.Errorf("v2 lake: exit %d, %q; want a refusal naming ingest migrate", code, errb.String())
 	}
 }
+
+// The read-only SQL cannot read files a user put in DuckDB's default
+// temporary folder (./.tmp, which DuckDB allows besides the lake), and a
+// query that runs too long is stopped.
+func TestSQLSandboxHasNoTempSideDoor(t *testing.T) {
+	r := openScenario(t)
+	ctx := context.Background()
+	t.Chdir(t.TempDir())
+	os.MkdirAll(".tmp", 0o755)
+	os.WriteFile(filepath.Join(".tmp", "secret.csv"), []byte("token\nhunter2\n"), 0o644)
+	abs, _ := filepath.Abs(filepath.Join(".tmp", "secret.csv"))
+	for _, q := range []string{"SELECT * FROM read_csv('.tmp/secret.csv')", "SELECT * FROM read_csv('" + abs + "')"} {
+		if rows, err := r.SQL(ctx, q); err == nil {
+			t.Errorf("SQL(%q) read %v from the temporary folder", q, rows.Values)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := r.SQL(short, "SELECT count(*) FROM range(100000000000) a")
+	if err == nil || time.Since(start) > 20*time.Second {
+		t.Errorf("a long query was not stopped by its deadline: %v after %s", err, time.Since(start))
+	}
+}
+
+func TestSQLTimeoutFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	args := []string{"--lake", scenarioLake(t), "--timeout", "300ms", "sql", "SELECT count(*) FROM range(100000000000) a, range(10) b"}
+	if code := Main(context.Background(), args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "longer than --timeout 300ms") {
+		t.Errorf("exit %d, stderr %q; want the query stopped at its timeout", code, errb.String())
+	}
+}
