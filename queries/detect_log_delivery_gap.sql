@@ -20,8 +20,11 @@ missing AS (
 trail_hours AS (
   SELECT hour, sum(events) AS events FROM ingest_hours WHERE format = 'cloudtrail' GROUP BY hour
 ),
+-- Candidates are the hours right after an hour with events: as many as
+-- there are such hours, however far apart the first and last event are
+-- (one record dated 9999 must not make this walk every hour to it).
 span AS (
-  SELECT unnest(generate_series(min(hour), max(hour), INTERVAL 1 HOUR)) AS hour FROM trail_hours
+  SELECT DISTINCT hour + INTERVAL 1 HOUR AS hour FROM trail_hours
 ),
 silent AS (
   SELECT s.hour

@@ -155,18 +155,24 @@ var complianceQueries = []struct{ id, title, note, sql string }{
 		FROM o JOIN hours USING (format)
 		GROUP BY o.format
 		ORDER BY source`},
-	{"ingestion_by_hour", "Ingestion by source and hour", "A gap is an hour with no event between the source's first and last hour.", `
+	{"ingestion_by_hour", "Ingestion by source and hour", "A gap is an hour with no event between the source's first and last hour; a gap longer than 24 hours shows its first 24.", `
 		WITH h AS (
 		  SELECT * FROM ingest_hours WHERE hour >= date_trunc('hour', $1::TIMESTAMPTZ) AND hour < $2
 		),
-		span AS (
-		  SELECT format, unnest(generate_series(min(hour), max(hour), INTERVAL 1 HOUR)) AS hour FROM h GROUP BY format
+		d AS (
+		  SELECT format, hour, count(DISTINCT object) AS objects, sum(events) AS events FROM h GROUP BY format, hour
+		),
+		runs AS (
+		  SELECT format, hour, lead(hour) OVER (PARTITION BY format ORDER BY hour) AS next FROM d
+		),
+		gaps AS (
+		  SELECT format, unnest(generate_series(hour + INTERVAL 1 HOUR, least(next - INTERVAL 1 HOUR, hour + INTERVAL 24 HOUR), INTERVAL 1 HOUR)) AS hour
+		  FROM runs WHERE next > hour + INTERVAL 1 HOUR
 		)
-		SELECT s.format AS source, s.hour, count(DISTINCT h.object) AS objects, coalesce(sum(h.events), 0)::BIGINT AS events,
-		       count(h.object) = 0 AS gap
-		FROM span s LEFT JOIN h ON h.format = s.format AND h.hour = s.hour
-		GROUP BY s.format, s.hour
-		ORDER BY source, s.hour`},
+		SELECT format AS source, hour, objects, events::BIGINT AS events, false AS gap FROM d
+		UNION ALL
+		SELECT format, hour, 0, 0::BIGINT, true FROM gaps
+		ORDER BY source, hour`},
 	{"digest_coverage", "CloudTrail digest coverage", "Log files each CloudTrail digest lists, and how many of them were ingested.", `
 		WITH ingested AS (SELECT DISTINCT regexp_extract(object, '[^/]+$') AS file_name FROM ingest_objects)
 		SELECT d.start AS digest_start, d."end" AS digest_end, count(*) AS listed,

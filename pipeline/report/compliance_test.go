@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
@@ -280,4 +281,53 @@ func TestControlBytesNeverLeaveRaw(t *testing.T) {
 	if strings.ContainsAny(h.String(), "\x1b\x00\x07") || !strings.Contains(h.String(), `\x1b[2J`) {
 		t.Errorf("HTML report carries raw control bytes or drops them: %q", h.String())
 	}
+}
+
+// Records dated 0001 and 9999 (hostile or broken) must not make the hour
+// series walk every hour between them: the gap detection and the
+// completeness table stay as small as the hours that hold data.
+func TestFarApartTimestampsBoundTheHourSeries(t *testing.T) {
+	r := tempLake(t, func(logs string) {
+		rec := func(id, at string) string {
+			return `{"eventVersion":"1.09","eventTime":"` + at + `","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"` + id + `","recipientAccountId":"111122223333","userIdentity":{"type":"Root","accountId":"111122223333"}}`
+		}
+		body := `{"Records":[` + rec("far-future", "9999-12-31T23:00:00Z") + "," + rec("far-past", "0001-01-01T00:00:00Z") + `]}`
+		if err := os.WriteFile(filepath.Join(logs, "far-apart.json"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ctx := context.Background()
+	p, err := policy.Parse([]byte(scenarioPolicy(t)), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadManifests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := r.Findings(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.Compliance(ctx, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 0, 0, time.UTC), &b, "json"); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Sections []struct {
+			ID   string
+			Rows []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range doc.Sections {
+		if s.ID == "ingestion_by_hour" && len(s.Rows) > 200 {
+			t.Errorf("ingestion_by_hour has %d rows for a lake of a dozen hours with data", len(s.Rows))
+		}
+	}
+	t.Logf("findings and compliance over 0001–9999 in %s", time.Since(start))
 }
