@@ -55,6 +55,10 @@ type Options struct {
 	// every CommitEvery bytes of data files); nil leaves them pending in
 	// the lake for a separate committer.
 	Committer Committer
+	// NotBefore and NotAfter bound the plausible event times (zero: since
+	// DefaultNotBefore, until a day after the run started); records outside
+	// are quarantined.
+	NotBefore, NotAfter time.Time
 	// CommitEvery is how many bytes of data files a run writes between
 	// two commit requests (0: DefaultCommitEvery), so that a crash loses
 	// only what a re-run redoes.
@@ -205,7 +209,7 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	}
 	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New(),
 		events: lake.NewBuffer(lk, lake.Events), queries: lake.NewBuffer(lk, lake.AthenaQueries),
-		inRun: map[string]bool{}, base: map[string]int64{}, run: newRequestID()}
+		inRun: map[string]bool{}, base: map[string]int64{}, run: newRequestID(), started: time.Now()}
 	for _, t := range Tables {
 		ts, err := lake.ReadTableState(ctx, lk, t)
 		if err != nil {
@@ -332,6 +336,7 @@ type ingester struct {
 	inRun   map[string]bool  // objects this run ingested
 	broken  error            // an object failed part-way: the run must not commit
 	run     string           // this run's id, in its commit requests
+	started time.Time
 	base    map[string]int64 // table → snapshot the run's duplicate check started from
 
 	profilesBefore []byte
@@ -640,6 +645,10 @@ func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writ
 			m.Skipped[SkipInsightRecord]++
 			continue
 		}
+		if why := in.implausible(ev.EventTime); why != "" {
+			w.Quarantine(rec.Offset, why, rec.Raw)
+			continue
+		}
 		if err := in.addEvent(ctx, w, &ev, m); err != nil {
 			return err
 		}
@@ -685,6 +694,32 @@ func (in *ingester) hourKey(t time.Time) string {
 	return in.hourStr
 }
 
+// DefaultNotBefore is the earliest plausible event time: CloudTrail was
+// launched in November 2013, S3 server access logs are older but not
+// before 2006.
+var DefaultNotBefore = time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultFutureSlack is how far past the run's clock an event time may be.
+const DefaultFutureSlack = 24 * time.Hour
+
+// implausible says why an event time cannot be a real one (before
+// Options.NotBefore or more than a day in the future), or "". Such records
+// are quarantined: kept with their place, but out of the tables, where one
+// record dated 9999 would stretch every time series.
+func (in *ingester) implausible(t time.Time) string {
+	lo, hi := in.opt.NotBefore, in.opt.NotAfter
+	if lo.IsZero() {
+		lo = DefaultNotBefore
+	}
+	if hi.IsZero() {
+		hi = in.started.Add(DefaultFutureSlack)
+	}
+	if t.Before(lo) || t.After(hi) {
+		return fmt.Sprintf("implausible event time %s (outside %s … %s)", t.UTC().Format(time.RFC3339), lo.Format("2006-01-02"), hi.Format(time.RFC3339))
+	}
+	return ""
+}
+
 // outside reports whether t is outside the run's --since/--until window.
 func (in *ingester) outside(t time.Time) bool {
 	return !in.opt.Since.IsZero() && t.Before(in.opt.Since) || !in.opt.Until.IsZero() && !t.Before(in.opt.Until)
@@ -711,6 +746,10 @@ func (in *ingester) accessLog(ctx context.Context, body io.Reader, w *lake.Write
 		}
 		if err := s3access.Normalize(line, m.Object, off, &ev); err != nil {
 			w.Quarantine(off, err.Error(), line)
+			continue
+		}
+		if why := in.implausible(ev.EventTime); why != "" {
+			w.Quarantine(off, why, line)
 			continue
 		}
 		// Access logs carry no sourceIdentity: the profile comes from the role.

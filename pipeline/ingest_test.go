@@ -439,3 +439,24 @@ func TestInputLinksAndSpecialFiles(t *testing.T) {
 		t.Errorf("FIFO named as the input: %+v", one)
 	}
 }
+
+// Event times no real log can hold are quarantined with the reason and
+// their place, by default: before 2006, or more than a day ahead.
+func TestImplausibleEventTimesAreQuarantined(t *testing.T) {
+	in := t.TempDir()
+	rec := func(id, at string) string {
+		return `{"eventVersion":"1.09","eventTime":"` + at + `","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"` + id + `","recipientAccountId":"111122223333","userIdentity":{"type":"Root","accountId":"111122223333"}}`
+	}
+	body := `{"Records":[` + rec("ok", "2026-07-01T10:00:00Z") + "," + rec("future", "9999-12-31T23:00:00Z") + "," + rec("past", "0001-01-01T00:00:00Z") + `]}`
+	os.WriteFile(filepath.Join(in, "t.json"), []byte(body), 0o644)
+	lakeDir := t.TempDir()
+	sum := ingest(t, Options{Inputs: []string{in}, Lake: lakeDir})
+	if sum.Written != 1 || sum.Quarantined != 2 {
+		t.Fatalf("summary %+v, want 1 written and 2 quarantined", sum)
+	}
+	qs, _ := filepath.Glob(filepath.Join(lakeDir, lake.QuarantineDir, "*.ndjson"))
+	b, _ := os.ReadFile(qs[0])
+	if strings.Count(string(b), "implausible event time") != 2 || !strings.Contains(string(b), "9999-12-31T23:00:00Z") {
+		t.Errorf("quarantine = %s", b)
+	}
+}

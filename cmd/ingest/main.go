@@ -102,6 +102,8 @@ type command struct {
 	until, profs *string
 	asJSON, verb *bool
 	glue         *string
+	notBefore    *string
+	notAfter     *string
 	usage        string
 }
 
@@ -109,13 +111,15 @@ func newCommand(name, usage string) *command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return &command{fs: fs, usage: usage,
-		lake:   fs.String("lake", "lake", "lake location: a folder or s3://bucket/prefix"),
-		since:  fs.String("since", "", "skip events before this time (RFC 3339, YYYY-MM-DD, or a duration such as 24h or 7d)"),
-		until:  fs.String("until", "", "skip events at or after this time"),
-		profs:  fs.String("profiles", "", "JSON file mapping execution roles to Studio profiles"),
-		asJSON: fs.Bool("json", false, "print the summary as one JSON object"),
-		verb:   fs.Bool("v", false, "log each object"),
-		glue:   fs.String("glue-database", "", "keep the Iceberg tables in this AWS Glue Data Catalog database (with an s3:// lake)"),
+		lake:      fs.String("lake", "lake", "lake location: a folder or s3://bucket/prefix"),
+		since:     fs.String("since", "", "skip events before this time (RFC 3339, YYYY-MM-DD, or a duration such as 24h or 7d)"),
+		until:     fs.String("until", "", "skip events at or after this time"),
+		profs:     fs.String("profiles", "", "JSON file mapping execution roles to Studio profiles"),
+		asJSON:    fs.Bool("json", false, "print the summary as one JSON object"),
+		verb:      fs.Bool("v", false, "log each object"),
+		glue:      fs.String("glue-database", "", "keep the Iceberg tables in this AWS Glue Data Catalog database (with an s3:// lake)"),
+		notBefore: fs.String("not-before", "", "quarantine events dated before this (default 2006-01-01)"),
+		notAfter:  fs.String("not-after", "", "quarantine events dated after this (default a day after now)"),
 	}
 }
 
@@ -147,6 +151,14 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 	}
 	if opt.Until, err = pipeline.ParseTime(*c.until, now); err != nil {
 		fmt.Fprintf(stderr, "ingest: --until: %v\n", err)
+		return nil, opt, 2
+	}
+	if opt.NotBefore, err = pipeline.ParseTime(*c.notBefore, now); err != nil {
+		fmt.Fprintf(stderr, "ingest: --not-before: %v\n", err)
+		return nil, opt, 2
+	}
+	if opt.NotAfter, err = pipeline.ParseTime(*c.notAfter, now); err != nil {
+		fmt.Fprintf(stderr, "ingest: --not-after: %v\n", err)
 		return nil, opt, 2
 	}
 	if *c.verb {
