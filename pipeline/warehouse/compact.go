@@ -14,6 +14,9 @@ import (
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
 
+// compactedDay is the snapshot summary property of a compaction's commit.
+const compactedDay = "auditlake.compacted-day"
+
 // DefaultRetention is how long replaced snapshots (and the files only they
 // reference) are kept, so that --as-of reproduces reports that long.
 const DefaultRetention = 7 * 24 * time.Hour
@@ -190,7 +193,7 @@ func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []F
 				return res, err
 			}
 		}
-		props := iceberg.Properties{"auditlake.compacted-day": day}
+		props := iceberg.Properties{compactedDay: day}
 		if err := tx.ReplaceDataFilesWithDataFiles(ctx, del, add, props); err != nil {
 			return res, err
 		}

@@ -361,7 +361,7 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		dayRuns := map[string]string{}
 		for _, r := range todo {
 			ids = append(ids, r.ID)
-			stale := r.Base[name] != current
+			stale := r.Base[name] != current && foreignSince(t, r.Base[name], r.Run)
 			for _, f := range r.Files {
 				if f.Table != name {
 					continue
@@ -405,7 +405,11 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 				return 0, 0, err
 			}
 		}
-		props := iceberg.Properties{lake.SummaryRequests: strings.Join(ids, ",")}
+		runs := map[string]bool{}
+		for _, r := range todo {
+			runs[r.Run] = true
+		}
+		props := iceberg.Properties{lake.SummaryRequests: strings.Join(ids, ","), SummaryRuns: joinDays(runs)}
 		if len(dfs) > 0 {
 			err = tx.AddDataFiles(ctx, dfs, props, table.WithoutDuplicateCheck())
 		} else {
@@ -447,6 +451,35 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		return len(dfs), snap, nil
 	}
 	return 0, 0, fmt.Errorf("gave up after %d conflicting commits: %w", commitAttempts, last)
+}
+
+// SummaryRuns is the snapshot summary property naming the ingest runs whose
+// requests a snapshot committed.
+const SummaryRuns = "auditlake.runs"
+
+// foreignSince reports whether a snapshot after base (up to the current
+// one) may hold event ids that run's duplicate check did not see: one that
+// another run (or anything but compaction) committed, or a history that no
+// longer reaches base. A run's own earlier commits are not foreign: its
+// index holds their ids.
+func foreignSince(t *table.Table, base int64, run string) bool {
+	for s := t.CurrentSnapshot(); s != nil; {
+		if s.SnapshotID == base {
+			return false
+		}
+		var props iceberg.Properties
+		if s.Summary != nil {
+			props = s.Summary.Properties
+		}
+		if props[compactedDay] == "" && (run == "" || props[SummaryRuns] != run) {
+			return true
+		}
+		if s.ParentSnapshotID == nil {
+			return base != 0
+		}
+		s = t.SnapshotByID(*s.ParentSnapshotID)
+	}
+	return true
 }
 
 // conflict reports whether a commit failed because the table changed under

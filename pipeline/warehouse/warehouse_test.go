@@ -180,3 +180,29 @@ func TestConcurrentRunsThenCompaction(t *testing.T) {
 		t.Errorf("after expiry the current snapshot reads %d rows", len(got))
 	}
 }
+
+// A long run that commits several times (every CommitEvery bytes) does not
+// mark its days as possibly duplicated: its own earlier commits are in its
+// duplicate check.
+func TestOneRunsSeveralCommitsAreNotOverlap(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := open(t, dir)
+	sum, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario}, Lake: dir, Committer: w, CommitEvery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Requests < 3 {
+		t.Fatalf("%d commit requests, want one per object", sum.Requests)
+	}
+	snap, err := w.Snapshot(ctx, lake.Events.Name, warehouse.AsOf{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Unchecked) != 0 {
+		t.Errorf("unchecked days %v after one run's own commits", snap.Unchecked)
+	}
+	if len(snap.Files) < 3 || len(rows(t, w, snap)) != 46 {
+		t.Errorf("%d files, %d rows; want several files and the 46 events", len(snap.Files), len(rows(t, w, snap)))
+	}
+}
