@@ -3,7 +3,6 @@ package lake
 import (
 	"container/heap"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -500,15 +499,11 @@ type compactOut[R any] struct {
 
 func (o *compactOut[R]) add(ctx context.Context, r *R) error {
 	if o.cur == nil {
-		if err := os.MkdirAll(o.spool, 0o755); err != nil {
+		d := &dayFile[R]{day: o.day}
+		if err := d.open(o.t, o.spool, "compact-*.parquet", false); err != nil {
 			return err
 		}
-		f, err := os.CreateTemp(o.spool, "compact-*.parquet")
-		if err != nil {
-			return err
-		}
-		o.cur = &dayFile[R]{day: o.day, f: f, h: sha256.New()}
-		o.cur.w = newRowGroupWriter(o.t, o.cur, false)
+		o.cur = d
 		o.group = make([]R, 0, compactGroupRows)
 	}
 	o.group = append(o.group, *r)

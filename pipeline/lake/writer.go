@@ -85,6 +85,20 @@ type dayFile[R any] struct {
 	runs   []run // with Buffer.groupRows: each flush's row groups
 }
 
+// open starts the day's file in the spool folder.
+func (d *dayFile[R]) open(t *Table[R], spool, pattern string, spoolOnly bool) error {
+	if err := os.MkdirAll(spool, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(spool, pattern)
+	if err != nil {
+		return err
+	}
+	d.f, d.h = f, sha256.New()
+	d.w = newRowGroupWriter(t, d, spoolOnly)
+	return nil
+}
+
 func (d *dayFile[R]) Write(p []byte) (int, error) {
 	n, err := d.f.Write(p)
 	d.h.Write(p[:n])
@@ -157,15 +171,9 @@ func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
 		return err
 	}
 	if d.f == nil {
-		if err := os.MkdirAll(b.spool, 0o755); err != nil {
+		if err := d.open(b.t, b.spool, "spool-*.parquet", b.local); err != nil {
 			return err
 		}
-		f, err := os.CreateTemp(b.spool, "spool-*.parquet")
-		if err != nil {
-			return err
-		}
-		d.f, d.h = f, sha256.New()
-		d.w = newRowGroupWriter(b.t, d, b.local)
 	}
 	b.size -= d.rows.size
 	rows, chunks := d.rows.take()
