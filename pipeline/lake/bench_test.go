@@ -2,6 +2,7 @@ package lake_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"slices"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/internal/trailgen"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
 )
 
 // benchEvents are the events of a ~16 MB generated trail, normalized once
@@ -51,6 +53,50 @@ func BenchmarkEncodeEvents(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := lake.EncodeEvents(slices.Clone(evs)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompact compacts one day written as two data files (the events
+// of the 16 MB trail split in halves, as two runs leave them) into one
+// sorted file, as ingest compact does. MB/s is of the records' JSON.
+func BenchmarkCompact(b *testing.B) {
+	evs, n := benchEvents()
+	ctx := context.Background()
+	dir := b.TempDir()
+	st, err := store.NewDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One day only: compaction works day by day.
+	day := evs[0].Day()
+	var oneDay []lake.Event
+	for _, e := range evs {
+		if e.Day() == day {
+			oneDay = append(oneDay, e)
+		}
+	}
+	var inputs []string
+	for half := 0; half < 2; half++ {
+		buf := lake.NewBuffer(st, lake.Events)
+		w := lake.NewWriter(buf, nil, "bench", "bench")
+		part := oneDay[half*len(oneDay)/2 : (half+1)*len(oneDay)/2]
+		for i := range part {
+			if _, err := w.Add(ctx, &part[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := buf.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		files, _ := buf.Take()
+		inputs = append(inputs, files[0].Path)
+	}
+	b.SetBytes(n * int64(len(oneDay)) / int64(len(evs)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := lake.Compact(ctx, st, lake.Events, day, inputs, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
