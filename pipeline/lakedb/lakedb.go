@@ -107,7 +107,9 @@ func OpenSnapshots(ctx context.Context, root string, snaps map[string]*warehouse
 // defineTable creates the view of one schema table over the data files of
 // its snapshot. Files of days that two writers committed overlapping rows
 // to (Snapshot.Unchecked, until compaction) are read through a
-// deduplication on the table's key, so the key is unique in the view.
+// deduplication on the table's key, so the key is unique in the view; the
+// row kept is the one compaction will keep: of the earliest file in commit
+// order (Snapshot.Files' order), first in that file.
 func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehouse.Snapshot) error {
 	cols := make([]string, 0, len(tbl.Columns))
 	for _, c := range tbl.Columns {
@@ -138,8 +140,10 @@ func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehous
 		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true)", list, strings.Join(checked, ", ")))
 	}
 	if len(unchecked) > 0 {
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true) QUALIFY row_number() OVER (PARTITION BY %s ORDER BY source_object, source_offset) = 1",
-			list, strings.Join(unchecked, ", "), quoteIdent(tbl.Key)))
+		files := "[" + strings.Join(unchecked, ", ") + "]"
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet(%s, union_by_name = true, filename = true, file_row_number = true) "+
+			"QUALIFY row_number() OVER (PARTITION BY %s ORDER BY list_position(%s, filename), file_row_number) = 1",
+			list, files, quoteIdent(tbl.Key), files))
 	}
 	var q string
 	if len(parts) > 0 {

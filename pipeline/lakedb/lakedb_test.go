@@ -2,10 +2,14 @@ package lakedb
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"github.com/auditlake/auditlake/schemas"
 )
@@ -130,5 +134,89 @@ func checkColumns(t *testing.T, db *DB, name string) {
 	}
 	if i != len(tbl.Columns) {
 		t.Errorf("view has %d columns, schema %d", i, len(tbl.Columns))
+	}
+}
+
+// Where two runs committed the same events, the view keeps, for each id,
+// the row compaction keeps: so an answer does not change when the day is
+// compacted.
+func TestDeduplicatedViewKeepsWhatCompactionKeeps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	trail, _ := filepath.Abs("../../testdata/scenario/logs/trail-bucket")
+	copyDir := t.TempDir() // the same objects under another name (sorting before the first): other source_object values
+	if err := os.CopyFS(copyDir, os.DirFS(trail)); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{trail, copyDir} { // both before either commits
+		if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{in}, Lake: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := warehouse.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commit the first run, then the second: the second's file comes later
+	// in commit order, though its source_object sorts first.
+	reqs, err := filepath.Glob(filepath.Join(dir, lake.CommitsDir, "*.json"))
+	if err != nil || len(reqs) != 2 {
+		t.Fatalf("pending requests %v, %v", reqs, err)
+	}
+	sort.Strings(reqs) // request ids start with their time
+	aside := filepath.Join(t.TempDir(), "second.json")
+	if err := os.Rename(reqs[1], aside); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(aside, reqs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sources := func() map[string]string {
+		t.Helper()
+		db, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rows, err := db.QueryContext(ctx, `SELECT event_id, source_object FROM events`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var id, src string
+			rows.Scan(&id, &src)
+			if _, dup := out[id]; dup {
+				t.Errorf("event %s twice in the view", id)
+			}
+			out[id] = src
+		}
+		return out
+	}
+	before := sources()
+	if len(before) != 37 {
+		t.Fatalf("view holds %d events, want 37", len(before))
+	}
+	for id, src := range before {
+		if !strings.HasPrefix(src, trail) {
+			t.Errorf("event %s: the view kept the later run's row (%s)", id, src)
+			break
+		}
+	}
+	if _, err := w.Compact(ctx, "events", warehouse.CompactOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after := sources()
+	for id, src := range before {
+		if after[id] != src {
+			t.Errorf("event %s: the view kept %s, compaction %s", id, src, after[id])
+		}
 	}
 }
