@@ -203,18 +203,18 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	if _, err := lake.CleanSpool(lk, time.Hour); err != nil {
 		return nil, err
 	}
+	states, err := lake.ReadTableStates(ctx, lk, lake.TableNames)
+	if err != nil {
+		return nil, err
+	}
 	// Requests a committer committed but did not record count as ingested.
-	if _, err := lake.Recover(ctx, lk, Tables); err != nil {
+	if _, err := lake.Recover(ctx, lk, states); err != nil {
 		return nil, err
 	}
 	in := &ingester{opt: opt, log: log, lake: lk, idx: lake.NewIndex(lk), sum: newSummary(), profiles: identity.New(),
 		events: lake.NewBuffer(lk, lake.Events), queries: lake.NewBuffer(lk, lake.AthenaQueries),
 		inRun: map[string]bool{}, base: map[string]int64{}, run: newRequestID(), started: time.Now()}
-	for _, t := range Tables {
-		ts, err := lake.ReadTableState(ctx, lk, t)
-		if err != nil {
-			return nil, err
-		}
+	for t, ts := range states {
 		in.base[t] = ts.Snapshot
 	}
 	if err := in.loadProfiles(ctx); err != nil {
@@ -223,9 +223,6 @@ func newIngester(ctx context.Context, opt Options) (*ingester, error) {
 	in.profilesBefore, _ = in.profiles.MarshalJSON()
 	return in, nil
 }
-
-// Tables are the tables ingest writes.
-var Tables = []string{lake.AthenaQueries.Name, lake.Events.Name}
 
 // done writes the last commit request, commits when the run has a
 // committer, and saves what the run learned about Studio profiles.
@@ -354,15 +351,10 @@ func (in *ingester) loadProfiles(ctx context.Context) error {
 	}
 	sort.Strings(keys)
 	for _, key := range append([]string{ProfilesKey}, keys...) {
-		rc, _, err := in.lake.Open(ctx, key)
+		b, err := store.ReadAll(ctx, in.lake, key)
 		if errors.Is(err, store.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -54,11 +53,9 @@ func Migrate(ctx context.Context, loc string, c Committer) (*MigrateStats, error
 	if len(legacy) == 0 {
 		return stats, nil
 	}
-	states := map[string]*lake.TableState{}
-	for _, t := range Tables {
-		if states[t], err = lake.ReadTableState(ctx, st, t); err != nil {
-			return nil, err
-		}
+	states, err := lake.ReadTableStates(ctx, st, lake.TableNames)
+	if err != nil {
+		return nil, err
 	}
 	done := states[lake.Events.Name].Requests[MigrateRequest] || states[lake.AthenaQueries.Name].Requests[MigrateRequest]
 	if !done {
@@ -78,7 +75,7 @@ func Migrate(ctx context.Context, loc string, c Committer) (*MigrateStats, error
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			continue
 		}
-		b, err := readObject(ctx, st, o.Key)
+		b, err := store.ReadAll(ctx, st, o.Key)
 		if err != nil {
 			return stats, err
 		}
@@ -96,13 +93,13 @@ func Migrate(ctx context.Context, loc string, c Committer) (*MigrateStats, error
 func migrateRows(ctx context.Context, st store.Store, legacy []store.Object, stats *MigrateStats) error {
 	events := lake.NewBuffer(st, lake.Events)
 	queries := lake.NewBuffer(st, lake.AthenaQueries)
-	ew := lake.NewWriter(events, nil, MigrateRequest, "migrate:"+LegacyEventsName)
+	ew := lake.NewWriter(events, nil, MigrateRequest, "migrate:"+lake.LegacyEventsDir)
 	qw := lake.NewWriter(queries, nil, MigrateRequest+"-q", "migrate:athena_queries")
 	for _, o := range legacy {
 		if !strings.HasSuffix(o.Key, ".parquet") {
 			continue
 		}
-		b, err := readObject(ctx, st, o.Key)
+		b, err := store.ReadAll(ctx, st, o.Key)
 		if err != nil {
 			return err
 		}
@@ -164,9 +161,6 @@ func migrateRows(ctx context.Context, st store.Store, legacy []store.Object, sta
 	return lake.WriteRequest(ctx, st, r)
 }
 
-// LegacyEventsName names the v2 events folder in migrated rows' quarantine.
-const LegacyEventsName = "events"
-
 // legacyDay is the dt= value of a v2 key.
 func legacyDay(key string) string {
 	i := strings.Index(key, "/dt=")
@@ -174,17 +168,4 @@ func legacyDay(key string) string {
 		return ""
 	}
 	return key[i+4 : i+14]
-}
-
-func readObject(ctx context.Context, st store.Store, key string) ([]byte, error) {
-	rc, _, err := st.Open(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", st.Location(key), err)
-	}
-	return b, nil
 }

@@ -143,23 +143,18 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 		args = args[1:]
 	}
 	now := time.Now()
-	var err error
 	opt = pipeline.Options{Lake: *c.lake, ProfilesFile: *c.profs, MemoryLimit: managedLimit}
-	if opt.Since, err = pipeline.ParseTime(*c.since, now); err != nil {
-		fmt.Fprintf(stderr, "ingest: --since: %v\n", err)
-		return nil, opt, 2
-	}
-	if opt.Until, err = pipeline.ParseTime(*c.until, now); err != nil {
-		fmt.Fprintf(stderr, "ingest: --until: %v\n", err)
-		return nil, opt, 2
-	}
-	if opt.NotBefore, err = pipeline.ParseTime(*c.notBefore, now); err != nil {
-		fmt.Fprintf(stderr, "ingest: --not-before: %v\n", err)
-		return nil, opt, 2
-	}
-	if opt.NotAfter, err = pipeline.ParseTime(*c.notAfter, now); err != nil {
-		fmt.Fprintf(stderr, "ingest: --not-after: %v\n", err)
-		return nil, opt, 2
+	for _, tf := range []struct {
+		name string
+		val  *string
+		dst  *time.Time
+	}{{"since", c.since, &opt.Since}, {"until", c.until, &opt.Until}, {"not-before", c.notBefore, &opt.NotBefore}, {"not-after", c.notAfter, &opt.NotAfter}} {
+		t, err := pipeline.ParseTime(*tf.val, now)
+		if err != nil {
+			fmt.Fprintf(stderr, "ingest: --%s: %v\n", tf.name, err)
+			return nil, opt, 2
+		}
+		*tf.dst = t
 	}
 	if *c.verb {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -287,20 +282,20 @@ func runAthena(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // maintenance parses the flags of a maintenance command (no inputs).
-func maintenance(name, usage string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (*command, *warehouse.Warehouse, int) {
+func maintenance(name, usage string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (*command, pipeline.Options, int) {
 	c := newCommand(name, usage)
 	if extra != nil {
 		extra(c.fs)
 	}
 	pos, opt, code := c.parse(args, stdout, stderr)
 	if code != 0 {
-		return nil, nil, max(code, 0)
+		return nil, opt, max(code, 0)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintln(stderr, usage)
-		return nil, nil, 2
+		return nil, opt, 2
 	}
-	return c, opt.Committer.(*warehouse.Warehouse), -1
+	return c, opt, -1
 }
 
 // emit prints v as JSON or as text.
@@ -313,10 +308,11 @@ func (c *command) emit(stdout io.Writer, v any, text string) {
 }
 
 func runCommit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c, w, code := maintenance("ingest commit", usageCommit, args, stdout, stderr, nil)
+	c, opt, code := maintenance("ingest commit", usageCommit, args, stdout, stderr, nil)
 	if code >= 0 {
 		return code
 	}
+	w := opt.Committer.(*warehouse.Warehouse)
 	st, err := w.CommitPending(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "ingest commit: %v\n", err)
@@ -330,7 +326,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var days list
 	var targetMB *int64
 	var retention *string
-	c, w, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
+	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.Var(&days, "day", "day to compact, YYYY-MM-DD (repeatable; default: every day, or those from --since)")
 		targetMB = fs.Int64("target-mb", lake.CompactTarget>>20, "size of each compacted file in MB")
 		retention = fs.String("retention", "7d", "keep replaced snapshots (and --as-of) this long")
@@ -338,11 +334,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code >= 0 {
 		return code
 	}
-	since, err := pipeline.ParseTime(*c.since, time.Now())
-	if err != nil {
-		fmt.Fprintf(stderr, "ingest compact: --since: %v\n", err)
-		return 2
-	}
+	w := opt.Committer.(*warehouse.Warehouse)
 	for _, d := range days {
 		if _, err := time.Parse("2006-01-02", d); err != nil {
 			fmt.Fprintf(stderr, "ingest compact: --day %q: want YYYY-MM-DD; %s\n", d, usageCompact)
@@ -368,7 +360,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var all []warehouse.DayResult
 	var text strings.Builder
 	for _, name := range warehouse.Tables {
-		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: since, Target: *targetMB << 20})
+		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20})
 		all = append(all, res...)
 		if err != nil {
 			fmt.Fprintf(stderr, "ingest compact: %v\n", err)
@@ -407,10 +399,11 @@ func retentionOf(s string) (time.Duration, error) {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c, w, code := maintenance("ingest migrate", usageMigrate, args, stdout, stderr, nil)
+	c, opt, code := maintenance("ingest migrate", usageMigrate, args, stdout, stderr, nil)
 	if code >= 0 {
 		return code
 	}
+	w := opt.Committer.(*warehouse.Warehouse)
 	st, err := pipeline.Migrate(ctx, *c.lake, w)
 	if err != nil {
 		fmt.Fprintf(stderr, "ingest migrate: %v\n", err)

@@ -1,12 +1,10 @@
 package lake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"regexp"
 	"sort"
@@ -82,7 +80,7 @@ func PendingRequests(ctx context.Context, st store.Store) ([]*CommitRequest, err
 	}
 	var out []*CommitRequest
 	for _, k := range keys {
-		b, err := readAll(ctx, st, k)
+		b, err := store.ReadAll(ctx, st, k)
 		if errors.Is(err, store.ErrNotExist) {
 			continue // finished by another committer meanwhile
 		}
@@ -114,10 +112,9 @@ func FinishRequest(ctx context.Context, st store.Store, r *CommitRequest) error 
 // read from its metadata file without the Iceberg library: the current
 // snapshot and the commit requests its snapshots committed.
 type TableState struct {
-	Snapshot  int64           // current snapshot id, 0 when none
-	Requests  map[string]bool // commit request ids named by any snapshot
-	Metadata  string          // key of the current metadata file ("" when the table does not exist)
-	Unchecked []string        // days that may hold duplicate ids (table property)
+	Snapshot int64           // current snapshot id, 0 when none
+	Requests map[string]bool // commit request ids named by any snapshot
+	Metadata string          // key of the current metadata file ("" when the table does not exist)
 }
 
 // PropUncheckedDays is the table property listing the days (comma-separated
@@ -149,14 +146,13 @@ func ReadTableState(ctx context.Context, st store.Store, table string) (*TableSt
 	if ts.Metadata == "" {
 		return ts, nil
 	}
-	b, err := readAll(ctx, st, ts.Metadata)
+	b, err := store.ReadAll(ctx, st, ts.Metadata)
 	if err != nil {
 		return nil, err
 	}
 	var meta struct {
-		Current    *int64            `json:"current-snapshot-id"`
-		Properties map[string]string `json:"properties"`
-		Snapshots  []struct {
+		Current   *int64 `json:"current-snapshot-id"`
+		Snapshots []struct {
 			Summary map[string]string `json:"summary"`
 		} `json:"snapshots"`
 	}
@@ -173,9 +169,6 @@ func ReadTableState(ctx context.Context, st store.Store, table string) (*TableSt
 			}
 		}
 	}
-	if d := meta.Properties[PropUncheckedDays]; d != "" {
-		ts.Unchecked = strings.Split(d, ",")
-	}
 	return ts, nil
 }
 
@@ -190,20 +183,27 @@ func (r *CommitRequest) Committed(states map[string]*TableState) bool {
 	return true
 }
 
+// ReadTableStates reads the state of each of tables.
+func ReadTableStates(ctx context.Context, st store.Store, tables []string) (map[string]*TableState, error) {
+	states := map[string]*TableState{}
+	for _, t := range tables {
+		s, err := ReadTableState(ctx, st, t)
+		if err != nil {
+			return nil, err
+		}
+		states[t] = s
+	}
+	return states, nil
+}
+
 // Recover finishes the pending requests that a committer committed but did
 // not get to record (it stopped between the Iceberg commit and the
-// ledger), and the requests that add no data file (nothing to commit). It
-// returns the requests still pending.
-func Recover(ctx context.Context, st store.Store, tables []string) ([]*CommitRequest, error) {
+// ledger), and the requests that add no data file (nothing to commit), by
+// the table states read before. It returns the requests still pending.
+func Recover(ctx context.Context, st store.Store, states map[string]*TableState) ([]*CommitRequest, error) {
 	pending, err := PendingRequests(ctx, st)
 	if err != nil || len(pending) == 0 {
 		return pending, err
-	}
-	states := map[string]*TableState{}
-	for _, t := range tables {
-		if states[t], err = ReadTableState(ctx, st, t); err != nil {
-			return nil, err
-		}
 	}
 	var left []*CommitRequest
 	for _, r := range pending {
@@ -216,17 +216,4 @@ func Recover(ctx context.Context, st store.Store, tables []string) ([]*CommitReq
 		left = append(left, r)
 	}
 	return left, nil
-}
-
-func readAll(ctx context.Context, st store.Store, key string) ([]byte, error) {
-	rc, _, err := st.Open(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, rc); err != nil {
-		return nil, fmt.Errorf("read %s: %w", st.Location(key), err)
-	}
-	return buf.Bytes(), nil
 }

@@ -126,18 +126,6 @@ func (x *Index) wrote(objectID string) {
 	x.mu.Unlock()
 }
 
-// Committed records that objects are now in the ledger.
-func (x *Index) Committed(objectIDs ...string) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.done == nil {
-		return // loaded from the ledger on first use, with these in it
-	}
-	for _, id := range objectIDs {
-		x.done[id] = true
-	}
-}
-
 // ledger loads the ids of committed objects once (x.mu held).
 func (x *Index) ledger(ctx context.Context) error {
 	if x.done != nil {

@@ -15,6 +15,10 @@ const (
 // IsFinalQueryState reports whether an Athena query state is final.
 func IsFinalQueryState(s string) bool { return row.IsFinalQueryState(s) }
 
+// TableNames are the tables ingest writes and a commit request may add
+// files to, in commit order.
+var TableNames = []string{AthenaQueries.Name, Events.Name}
+
 // AthenaQueries is the athena_queries table: partitioned by
 // day(submitted_at), deduplicated on query_id, sorted by submitted_at,
 // query_id.

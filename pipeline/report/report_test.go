@@ -556,3 +556,12 @@ func TestSQLTimeoutFlag(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want the query stopped at its timeout", code, errb.String())
 	}
 }
+
+// mustWarehouse is the committer for a test lake, as the ingest CLI uses.
+func mustWarehouse(loc string) *warehouse.Warehouse {
+	w, err := warehouse.Open(context.Background(), loc)
+	if err != nil {
+		panic(err)
+	}
+	return w
+}

@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -60,6 +61,20 @@ type Store interface {
 	// Location renders a key for people and for the lake's source_object
 	// column: an absolute path or an s3:// URL.
 	Location(key string) string
+}
+
+// ReadAll reads a whole object (for small ones: metadata, ledger entries).
+func ReadAll(ctx context.Context, s Store, key string) ([]byte, error) {
+	rc, _, err := s.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.Location(key), err)
+	}
+	return b, nil
 }
 
 // IsS3 reports whether loc is an s3:// URL.

@@ -16,6 +16,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/internal/trailgen"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
@@ -91,17 +92,11 @@ func visible(t *testing.T, loc string) (map[string]bool, int) {
 	ids := map[string]bool{}
 	stored := 0
 	for _, f := range snap.Files {
-		rc, _, err := w.Store().Open(ctx, f.Key)
+		b, err := store.ReadAll(ctx, w.Store(), f.Key)
 		if err != nil {
 			t.Fatalf("data file of the snapshot: %v", err)
 		}
-		var b strings.Builder
-		_, err = copyTo(&b, rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := lake.ReadEvents([]byte(b.String()))
+		rows, err := lake.ReadEvents(b)
 		if err != nil {
 			t.Fatalf("%s: %v", f.Key, err)
 		}
@@ -114,22 +109,6 @@ func visible(t *testing.T, loc string) (map[string]bool, int) {
 		}
 	}
 	return ids, stored
-}
-
-func copyTo(b *strings.Builder, rc interface{ Read([]byte) (int, error) }) (int64, error) {
-	buf := make([]byte, 256<<10)
-	var n int64
-	for {
-		k, err := rc.Read(buf)
-		b.Write(buf[:k])
-		n += int64(k)
-		if err != nil {
-			if err.Error() == "EOF" {
-				return n, nil
-			}
-			return n, err
-		}
-	}
 }
 
 func same(t *testing.T, what string, got, want map[string]bool) {
