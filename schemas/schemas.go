@@ -19,7 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-//go:embed *.yaml
+//go:embed *.yaml derived/*.yaml
 var files embed.FS
 
 // Column types a schema may use.
@@ -70,13 +70,21 @@ func (t *Table) Names() []string {
 	return out
 }
 
-// Load parses and validates the named table ("events", …).
+// Load parses and validates the named table ("events", "column_access", …).
 func Load(name string) (*Table, error) {
-	b, err := files.ReadFile(name + ".yaml")
+	file := name + ".yaml"
+	b, err := files.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("schemas: no table %q", name)
+		file = "derived/" + name + ".yaml"
+		if b, err = files.ReadFile(file); err != nil {
+			return nil, fmt.Errorf("schemas: no table %q", name)
+		}
 	}
-	return parse(name+".yaml", b)
+	t, err := parse(file, b)
+	if err == nil && !strings.HasPrefix(file, "derived/") && t.Key == "" {
+		return nil, fmt.Errorf("schemas: %s: an ingested table needs a key", file)
+	}
+	return t, err
 }
 
 // MustLoad is Load for tables that ship with the binary.
@@ -88,12 +96,26 @@ func MustLoad(name string) *Table {
 	return t
 }
 
-// Tables lists the names of all tables in the contract.
-func Tables() []string {
-	ents, _ := files.ReadDir(".")
+// Tables lists the tables ingest writes (schemas/*.yaml).
+func Tables() []string { return list(".") }
+
+// Derived lists the tables `report build` derives from them
+// (schemas/derived/*.yaml).
+func Derived() []string { return list("derived") }
+
+// IsDerived says whether name is one of the derived tables.
+func IsDerived(name string) bool {
+	_, err := files.ReadFile("derived/" + name + ".yaml")
+	return err == nil
+}
+
+func list(dir string) []string {
+	ents, _ := files.ReadDir(dir)
 	var out []string
 	for _, e := range ents {
-		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		if !e.IsDir() {
+			out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -124,7 +146,7 @@ func parse(file string, b []byte) (*Table, error) {
 		}
 		seen[c.Name] = true
 	}
-	if !seen[t.Key] {
+	if t.Key != "" && !seen[t.Key] {
 		return nil, fmt.Errorf("schemas: %s: key %q is not a column", file, t.Key)
 	}
 	for _, c := range t.Bloom {
@@ -153,4 +175,14 @@ func (t *Table) Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, null, strings.ReplaceAll(c.Doc, "|", `\|`))
 	}
 	return b.String()
+}
+
+// DayColumn is the column of the table's day(<column>) partition, or "".
+func (t *Table) DayColumn() string {
+	for _, p := range t.Partitions {
+		if c, ok := strings.CutPrefix(p, "day("); ok {
+			return strings.TrimSuffix(c, ")")
+		}
+	}
+	return ""
 }

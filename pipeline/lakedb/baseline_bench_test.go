@@ -76,7 +76,7 @@ func BenchmarkDuckDBBaseline(b *testing.B) {
 				}
 			}
 			out := filepath.Join(dir, v.name+".parquet")
-			q := "COPY (" + strings.Replace(v.query, "%s", quoteLiteral(v.file), 1) + ") TO " + quoteLiteral(out) + " (FORMAT parquet, COMPRESSION zstd)"
+			q := "COPY (" + strings.Replace(v.query, "%s", QuoteLiteral(v.file), 1) + ") TO " + QuoteLiteral(out) + " (FORMAT parquet, COMPRESSION zstd)"
 			b.SetBytes(raw)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -89,7 +89,7 @@ func BenchmarkDuckDBBaseline(b *testing.B) {
 				b.ReportMetric(float64(st.Size())/(1<<20), "parquet-MB")
 			}
 			var rows int64
-			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet("+quoteLiteral(out)+")").Scan(&rows); err != nil {
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet("+QuoteLiteral(out)+")").Scan(&rows); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(rows), "rows")

@@ -31,6 +31,10 @@ type DB struct {
 	// Pending is how many commit requests wait for a committer: rows
 	// ingested but not visible yet.
 	Pending int
+	// Warehouse is the lake's catalog when the lake folder is the lake
+	// itself (not a local copy of an s3:// lake): `report build` commits
+	// the derived tables through it.
+	Warehouse *warehouse.Warehouse
 }
 
 // Open opens an in-memory DuckDB over the current snapshots of the lake
@@ -73,6 +77,7 @@ func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf, opts ...wareh
 		return nil, err
 	}
 	db.Pending = len(pending)
+	db.Warehouse = w
 	return db, nil
 }
 
@@ -105,15 +110,28 @@ func OpenSnapshots(ctx context.Context, root string, snaps map[string]*warehouse
 }
 
 // defineTable creates the view of one schema table over the data files of
-// its snapshot. Files of days that two writers committed overlapping rows
-// to (Snapshot.Unchecked, until compaction) are read through a
-// deduplication on the table's key, so the key is unique in the view; the
-// row kept is the one compaction will keep: of the earliest file in commit
-// order (Snapshot.Files' order), first in that file.
+// its snapshot.
 func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehouse.Snapshot) error {
+	q, err := Select(tbl, d.Root, snap, nil)
+	if err != nil {
+		return err
+	}
+	_, err = d.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(tbl.Name)+" AS "+q)
+	return err
+}
+
+// Select is a SELECT of the table's columns, in schema order, over the data
+// files of snap (found below root by their keys), only those of the days
+// keep says yes to when it is not nil. Files of days that two writers
+// committed overlapping rows to (Snapshot.Unchecked, until compaction) are
+// read through a deduplication on the table's key, so the key is unique;
+// the row kept is the one compaction will keep: of the earliest file in
+// commit order (Snapshot.Files' order), first in that file. No files: an
+// empty SELECT with the columns' types.
+func Select(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep func(day string) bool) (string, error) {
 	cols := make([]string, 0, len(tbl.Columns))
 	for _, c := range tbl.Columns {
-		cols = append(cols, quoteIdent(c.Name))
+		cols = append(cols, QuoteIdent(c.Name))
 	}
 	var checked, unchecked []string
 	if snap != nil {
@@ -122,11 +140,14 @@ func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehous
 			dup[day] = true
 		}
 		for _, f := range snap.Files {
-			if f.Key == "" {
-				return fmt.Errorf("data file %s is outside the lake folder", f.URI)
+			if keep != nil && !keep(f.Day) {
+				continue
 			}
-			p := quoteLiteral(filepath.Join(d.Root, filepath.FromSlash(f.Key)))
-			if dup[f.Day] {
+			if f.Key == "" {
+				return "", fmt.Errorf("data file %s is outside the lake folder", f.URI)
+			}
+			p := QuoteLiteral(filepath.Join(root, filepath.FromSlash(f.Key)))
+			if dup[f.Day] && tbl.Key != "" {
 				unchecked = append(unchecked, p)
 			} else {
 				checked = append(checked, p)
@@ -143,20 +164,21 @@ func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehous
 		files := "[" + strings.Join(unchecked, ", ") + "]"
 		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet(%s, union_by_name = true, filename = true, file_row_number = true) "+
 			"QUALIFY row_number() OVER (PARTITION BY %s ORDER BY list_position(%s, filename), file_row_number) = 1",
-			list, files, quoteIdent(tbl.Key), files))
+			list, files, QuoteIdent(tbl.Key), files))
 	}
-	var q string
 	if len(parts) > 0 {
-		q = "CREATE OR REPLACE VIEW " + quoteIdent(tbl.Name) + " AS " + strings.Join(parts, " UNION ALL ")
-	} else {
-		defs := make([]string, 0, len(tbl.Columns))
-		for _, c := range tbl.Columns {
-			defs = append(defs, fmt.Sprintf("CAST(NULL AS %s) AS %s", duckType(c.Type), quoteIdent(c.Name)))
-		}
-		q = "CREATE OR REPLACE VIEW " + quoteIdent(tbl.Name) + " AS SELECT " + strings.Join(defs, ", ") + " WHERE false"
+		return strings.Join(parts, " UNION ALL "), nil
 	}
-	_, err := d.ExecContext(ctx, q)
-	return err
+	return Empty(tbl), nil
+}
+
+// Empty is a SELECT of no rows with the table's columns and types.
+func Empty(tbl *schemas.Table) string {
+	defs := make([]string, 0, len(tbl.Columns))
+	for _, c := range tbl.Columns {
+		defs = append(defs, fmt.Sprintf("CAST(NULL AS %s) AS %s", DuckType(c.Type), QuoteIdent(c.Name)))
+	}
+	return "SELECT " + strings.Join(defs, ", ") + " WHERE false"
 }
 
 // SnapshotLine says which snapshots an answer was computed on, for reports:
@@ -174,8 +196,8 @@ func (d *DB) SnapshotLine() string {
 	return strings.Join(parts, ", ")
 }
 
-// duckType maps a schema type to DuckDB's.
-func duckType(t string) string {
+// DuckType maps a schema type to DuckDB's.
+func DuckType(t string) string {
 	switch t {
 	case schemas.Int64:
 		return "BIGINT"
@@ -187,5 +209,8 @@ func duckType(t string) string {
 	return "VARCHAR"
 }
 
-func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// QuoteIdent quotes a DuckDB identifier.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// QuoteLiteral quotes a DuckDB string literal.
+func QuoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -127,8 +127,8 @@ func checkColumns(t *testing.T, db *DB, name string) {
 			continue
 		}
 		c := tbl.Columns[i]
-		if name != c.Name || typ != duckType(c.Type) {
-			t.Errorf("column %d = %s %s, want %s %s", i, name, typ, c.Name, duckType(c.Type))
+		if name != c.Name || typ != DuckType(c.Type) {
+			t.Errorf("column %d = %s %s, want %s %s", i, name, typ, c.Name, DuckType(c.Type))
 		}
 		i++
 	}

@@ -15,11 +15,12 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
-	"(demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
+const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--no-build] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
+	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
 // list is a repeatable, comma-separated flag.
 type list []string
@@ -48,6 +49,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")
 	fs.StringVar(&opt.GlueDatabase, "glue-database", "", "the lake's Iceberg tables are in this AWS Glue Data Catalog database")
 	timeout := fs.Duration("timeout", 5*time.Minute, "stop a sql query after this long")
+	fs.BoolVar(&opt.NoBuild, "no-build", false, "answer from the derived tables as last built, however stale (say how stale)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
 	}
@@ -66,6 +68,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch rest[0] {
+	case "build":
+		return build(ctx, opt, rest[1:], stdout, stderr)
 	case "demo":
 		dfs := flag.NewFlagSet("demo", flag.ContinueOnError)
 		dfs.SetOutput(io.Discard)
@@ -122,6 +126,43 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "report: unknown command %q; %s\n", rest[0], usage)
 	return 2
+}
+
+// build is `report build [--full]`: bring the derived tables up to date
+// (every day with --full) and say what was rebuilt.
+func build(ctx context.Context, opt Options, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&opt.Full, "full", false, "rebuild every day")
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, stderr, err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "report build: unexpected argument %q; %s\n", fs.Arg(0), usage)
+		return 2
+	}
+	if opt.NoBuild || opt.AsOf != (warehouse.AsOf{}) || store.IsS3(opt.Lake) {
+		fmt.Fprintln(stderr, "report build: builds the current state of a local lake folder: no --no-build, --as-of or s3:// lake")
+		return 2
+	}
+	opt.Progress = stderr
+	start := time.Now()
+	r, err := openReport(ctx, opt, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "report build: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	days := 0
+	for _, n := range r.Chain.Rebuilt {
+		days = max(days, n)
+	}
+	id := ""
+	if r.Chain.State != nil {
+		id = r.Chain.State.ID
+	}
+	fmt.Fprintf(stdout, "build %s: %d days rebuilt in %s\n", id, days, time.Since(start).Round(time.Millisecond))
+	return 0
 }
 
 func usageError(stdout, stderr io.Writer, err error) int {
@@ -213,6 +254,15 @@ func openReport(ctx context.Context, opt Options, stderr io.Writer) (*Report, er
 		return nil, err
 	}
 	fmt.Fprintf(stderr, "report: lake snapshot %s\n", r.DB.SnapshotLine())
+	switch c := r.Chain; {
+	case c.State == nil && c.StaleDays() > 0:
+		fmt.Fprintf(stderr, "report: the derived tables were never built (--no-build): answers from them are empty; run `report build`\n")
+	case c.StaleDays() > 0:
+		fmt.Fprintf(stderr, "report: derived tables of build %s (%s) are stale: %d days changed since; run `report build`\n",
+			c.State.ID, c.State.Created.Format(time.RFC3339), c.StaleDays())
+	case c.State != nil:
+		fmt.Fprintf(stderr, "report: derived tables of build %s\n", c.State.ID)
+	}
 	if r.DB.Pending > 0 {
 		fmt.Fprintf(stderr, "report: %d commit requests are pending (rows ingested but not visible yet): run `ingest commit --lake %s`\n", r.DB.Pending, opt.Lake)
 	}

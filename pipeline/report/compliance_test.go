@@ -76,7 +76,7 @@ func tempLake(t *testing.T, edit func(logs string), opts ...func(*pipeline.Optio
 // queries/, else the staged copy in testdata/.
 func gapSQL(t *testing.T) string {
 	t.Helper()
-	if q, err := queries.Load("detect_log_delivery_gap"); err == nil {
+	if q, err := queries.Load("detections/log_delivery_gap"); err == nil {
 		return q.SQL
 	}
 	b, err := os.ReadFile("testdata/detect_log_delivery_gap.sql")

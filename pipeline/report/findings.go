@@ -12,24 +12,24 @@ import (
 // FindingColumns are the columns of the findings view (ARCHITECTURE.md §4).
 const FindingColumns = "rule, severity, event_time, studio_profile, principal_arn, resource, detail, event_ids"
 
-// Rules lists the built-in detections: the queries/detect_<rule>.sql files.
+// Rules lists the built-in detections: the queries/detections/<rule>.sql files.
 func Rules() []string {
 	var out []string
-	for _, n := range queries.Names("detect_") {
-		out = append(out, strings.TrimPrefix(n, "detect_"))
+	for _, n := range queries.Names("detections") {
+		out = append(out, strings.TrimPrefix(n, "detections/"))
 	}
 	return out
 }
 
 // LoadPolicy loads p into the policy tables and (re)creates the findings
-// view: the UNION ALL of every queries/detect_*.sql, so a new detection is
-// one new file.
+// view: the UNION ALL of every queries/detections/*.sql, so a new
+// detection is one new file.
 func (r *Report) LoadPolicy(ctx context.Context, p *policy.Policy) error {
 	if err := p.Load(ctx, r.DB.DB); err != nil {
 		return err
 	}
 	var parts []string
-	for _, name := range queries.Names("detect_") {
+	for _, name := range queries.Names("detections") {
 		q, err := queries.Load(name)
 		if err != nil {
 			return err

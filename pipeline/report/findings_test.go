@@ -223,7 +223,7 @@ func TestFindingsEmptyPolicy(t *testing.T) {
 // after the file.
 func TestDetectionHeaders(t *testing.T) {
 	for _, rule := range Rules() {
-		q, err := queries.Load("detect_" + rule)
+		q, err := queries.Load("detections/" + rule)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/auditlake/auditlake/queries"
 )
 
 // SQL runs one ad-hoc SELECT read-only: it must parse as a single SELECT
@@ -87,19 +89,7 @@ func (r *Report) Profile(ctx context.Context, name string, since, until time.Tim
 	if !until.IsZero() {
 		untilArg = until
 	}
-	return r.Query(ctx, `
-		WITH touched AS (
-		  SELECT event_id, 'caller' AS via FROM events WHERE studio_profile = $1
-		  UNION ALL SELECT event_id, attributed_via FROM lf_calls WHERE caused_by_profile = $1 AND (studio_profile IS DISTINCT FROM $1)
-		  UNION ALL SELECT event_id, attributed_via FROM s3_reads WHERE studio_profile = $1
-		)
-		SELECT e.event_time, e.event_source, e.event_name, e.outcome,
-		       coalesce(e.database_name || '.' || e.table_name, e.s3_bucket || '/' || e.s3_key, e.resource_name, e.s3_bucket) AS resource,
-		       e.query_id, min(t.via) AS via, e.event_id
-		FROM touched t JOIN events e USING (event_id)
-		WHERE ($2::TIMESTAMPTZ IS NULL OR e.event_time >= $2) AND ($3::TIMESTAMPTZ IS NULL OR e.event_time < $3)
-		GROUP BY ALL
-		ORDER BY e.event_time, e.event_id`, name, sinceArg, untilArg)
+	return r.named(ctx, "investigation/profile", name, sinceArg, untilArg)
 }
 
 // TraceColumns are the columns `trace` prints.
@@ -117,36 +107,13 @@ func (r *Report) Trace(ctx context.Context, id string) (*Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `
-		WITH q AS (SELECT $1::VARCHAR AS qid, $2::VARCHAR AS eid)
-		SELECT * FROM (
-		  SELECT 'start' AS step, s.event_time, s.studio_profile, s.principal_arn, 'athena StartQueryExecution' AS what,
-		         coalesce(a.state || ': ', '') || coalesce(a.query_text, s.query_text, '(SQL not logged)') AS detail, s.event_id
-		  FROM athena_starts s, q LEFT JOIN athena_queries a ON a.query_id = q.qid WHERE s.query_id = q.qid
-		  UNION ALL
-		  SELECT 'credentials', l.event_time, l.caused_by_profile, l.principal_arn, 'lakeformation ' || l.event_name,
-		         l.outcome || ' ' || coalesce(l.database_name || '.' || l.table_name, '') || coalesce(' session ' || l.lf_session, ''), l.event_id
-		  FROM lf_calls l, q WHERE (q.qid IS NOT NULL AND l.query_id = q.qid) OR l.event_id = q.eid
-		  UNION ALL
-		  SELECT 'read', s.event_time, s.studio_profile, s.principal_arn, s.log_source || ' ' || s.event_name,
-		         s.outcome || ' s3://' || s.s3_bucket || '/' || coalesce(s.s3_key, '') || coalesce(' (' || s.attributed_via || ')', ''), s.event_id
-		  FROM s3_reads s, q WHERE (q.qid IS NOT NULL AND s.query_id = q.qid) OR s.event_id = q.eid
-		     OR s.lf_event_id = q.eid
-		  UNION ALL
-		  SELECT 'column', c.event_time, c.studio_profile, c.principal_arn, c.engine || ' ' || c.certainty,
-		         c.outcome || ' ' || c.database_name || '.' || c.table_name || coalesce('.' || c.column_name, ''), c.event_id
-		  FROM column_access c, q WHERE q.qid IS NOT NULL AND c.query_id = q.qid
-		)
-		ORDER BY CASE step WHEN 'start' THEN 0 WHEN 'credentials' THEN 1 WHEN 'read' THEN 2 ELSE 3 END, event_time, detail`,
-		nullable(queryID), id)
+	rows, err := r.named(ctx, "investigation/trace", nullable(queryID), id)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows.Values) == 0 {
 		// An event outside the chain (a console login, a grant): show it.
-		rows, err = r.Query(ctx, `SELECT 'event' AS step, event_time, studio_profile, principal_arn,
-			event_source || ' ' || event_name AS what, outcome || coalesce(' ' || error_code, '') AS detail, event_id
-			FROM events WHERE event_id = $1 OR request_id = $1 ORDER BY event_time`, id)
+		rows, err = r.named(ctx, "investigation/trace_event", id)
 		if err == nil && len(rows.Values) == 0 {
 			return nil, fmt.Errorf("%q: %w", id, ErrNotFound)
 		}
@@ -159,16 +126,24 @@ func (r *Report) Trace(ctx context.Context, id string) (*Rows, error) {
 // or S3 request id) made with the credentials vended for it.
 func (r *Report) traceRoot(ctx context.Context, id string) (string, error) {
 	var q *string
-	err := r.DB.QueryRowContext(ctx, `
-		SELECT coalesce(
-		  (SELECT query_id FROM athena_starts WHERE query_id = $1),
-		  (SELECT query_id FROM athena_queries WHERE query_id = $1),
-		  (SELECT max(query_id) FROM lf_calls WHERE event_id = $1),
-		  (SELECT max(s.query_id) FROM s3_reads s JOIN events e USING (event_id) WHERE s.event_id = $1 OR e.request_id = $1))`, id).Scan(&q)
+	sq, err := queries.Load("investigation/trace_root")
+	if err != nil {
+		return "", err
+	}
+	err = r.DB.QueryRowContext(ctx, sq.Body(), id).Scan(&q)
 	if err != nil || q == nil {
 		return "", err
 	}
 	return *q, nil
+}
+
+// named runs the query file name with args.
+func (r *Report) named(ctx context.Context, name string, args ...any) (*Rows, error) {
+	q, err := queries.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	return r.Query(ctx, q.Body(), args...)
 }
 
 func nullable(s string) any {

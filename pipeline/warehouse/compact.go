@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/schemas"
 )
 
 // compactedDay is the snapshot summary property of a compaction's commit.
@@ -216,7 +217,7 @@ func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []F
 // no kept snapshot references.
 func (w *Warehouse) Expire(ctx context.Context, retention time.Duration) (map[string]int, error) {
 	out := map[string]int{}
-	for _, name := range Tables {
+	for _, name := range append(append([]string(nil), Tables...), schemas.Derived()...) {
 		t, err := w.Table(ctx, name)
 		if errors.Is(err, catalog.ErrNoSuchTable) {
 			continue

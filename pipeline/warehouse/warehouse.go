@@ -211,7 +211,8 @@ type Def struct {
 
 // Definition generates the Iceberg schema, partition spec (day(column) for
 // each `day(column)` partition), sort order and properties of a schemas/
-// table. Field ids are the columns' positions from 1: schemas/ only ever
+// table (derived tables' fields are all optional). Field ids are the
+// columns' positions from 1: schemas/ only ever
 // appends columns, so ids never change meaning.
 func Definition(tbl *schemas.Table) (*Def, error) {
 	fields := make([]iceberg.NestedField, len(tbl.Columns))
@@ -230,7 +231,10 @@ func Definition(tbl *schemas.Table) (*Def, error) {
 		default:
 			return nil, fmt.Errorf("%s.%s: type %q has no Iceberg type", tbl.Name, c.Name, c.Type)
 		}
-		fields[i] = iceberg.NestedField{ID: i + 1, Name: c.Name, Type: typ, Required: c.Required, Doc: c.Doc}
+		// DuckDB, which writes the derived tables, marks every Parquet
+		// column optional: so are their Iceberg fields.
+		required := c.Required && !schemas.IsDerived(tbl.Name)
+		fields[i] = iceberg.NestedField{ID: i + 1, Name: c.Name, Type: typ, Required: required, Doc: c.Doc}
 		ids[c.Name] = i + 1
 	}
 	d := &Def{Schema: iceberg.NewSchema(0, fields...), Properties: iceberg.Properties{

@@ -76,7 +76,7 @@ func Generate(root string) (map[string][]byte, error) {
 		return nil, err
 	}
 	s := string(readme)
-	for _, name := range schemas.Tables() {
+	for _, name := range append(schemas.Tables(), schemas.Derived()...) {
 		begin, end := "<!-- schema:"+name+" -->\n", "<!-- /schema:"+name+" -->"
 		i, j := strings.Index(s, begin), strings.Index(s, end)
 		if i < 0 || j < i {

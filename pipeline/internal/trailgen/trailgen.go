@@ -298,7 +298,7 @@ type lfSession struct {
 func newGen(seed int64) *gen {
 	g := &gen{
 		r:    rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
-		base: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC).Unix(),
+		base: Start.Unix(),
 	}
 	g.j.b = make([]byte, 0, 64<<10)
 	// Seed the pools so the first records can link to something.
@@ -414,6 +414,9 @@ func Cast(nProfiles, nTables, nDays int) {
 
 // days is how many days event times spread over.
 var days int64 = 2
+
+// Start is the first day event times fall on.
+var Start = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 
 // MaxRecords, when > 0, ends every file after that many records
 // (whichever of it and the target size comes first).

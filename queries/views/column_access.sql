@@ -1,4 +1,6 @@
 -- title: Who accessed which table and column, through which engine
+-- produces: column_access
+-- needs: query_columns[-1..0], athena_starts, athena_queries[-1..1], lf_calls[0..1], s3_reads
 -- One row per (access, table, column). certainty says how the column is
 -- known: 'exact' (the query bound against the catalog), 'parsed' (from the
 -- query's syntax tree), 'table' (only the table is known: column_name is
@@ -6,17 +8,17 @@
 -- Formation grant in force (SELECT * silently drops excluded columns);
 -- failed queries keep the columns they attempted, with their outcome.
 -- Engines that log no SQL (EMR, Glue, Redshift) and direct S3 reads of
--- catalog locations give table-level rows.
-CREATE OR REPLACE VIEW column_access AS
+-- catalog locations give table-level rows. A query's credential requests
+-- may fall on the day after it started, its submission on the day before.
 WITH athena AS (
-  SELECT c.query_id, c.database_name, c.table_name, c.column_name, c.certainty, c.allowed,
-         coalesce(s.event_time, q.submitted_at) AS event_time,
+  SELECT c.query_id, c.database_name, c.table_name, c.column_name, c.certainty, c.allowed, c.event_time,
          s.studio_profile, s.source_identity, s.principal_arn, s.event_id, s.outcome AS start_outcome,
          q.state, q.error_message,
-         EXISTS (SELECT 1 FROM lf_calls l WHERE l.query_id = c.query_id AND l.outcome = 'denied') AS lf_denied
+         d.query_id IS NOT NULL AS lf_denied
   FROM query_columns c
   LEFT JOIN athena_starts s ON s.query_id = c.query_id
   LEFT JOIN athena_queries q ON q.query_id = c.query_id
+  LEFT JOIN (SELECT DISTINCT query_id FROM lf_calls WHERE outcome = 'denied' AND query_id IS NOT NULL) d ON d.query_id = c.query_id
 )
 SELECT event_time, studio_profile, source_identity, principal_arn, 'athena' AS engine,
        database_name, table_name, column_name, certainty,
@@ -37,7 +39,7 @@ SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_
        l.database_name, l.table_name, NULL, 'table', l.outcome, l.query_id, coalesce(l.cause_event_id, l.event_id)
 FROM lf_calls l
 WHERE l.engine = 'athena' AND l.table_name IS NOT NULL
-  AND (l.query_id IS NULL OR l.query_id NOT IN (SELECT query_id FROM query_columns))
+  AND (l.query_id IS NULL OR NOT EXISTS (SELECT 1 FROM query_columns c WHERE c.query_id = l.query_id))
 UNION ALL
 -- EMR, Glue, Redshift and direct credential requests: table level.
 SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_by_principal, l.engine,

@@ -1,8 +1,9 @@
 -- title: Athena queries and who started them
+-- produces: athena_starts
+-- needs: events
 -- One row per Athena query id from CloudTrail StartQueryExecution: the
 -- caller (profile, sourceIdentity, principal) and the SQL when CloudTrail
 -- logged it. Query text and final state come from athena_queries.
-CREATE OR REPLACE VIEW athena_starts AS
 SELECT query_id, event_id, event_time, studio_profile, source_identity, principal_arn, role_arn,
        outcome, database_name, workgroup, query_text
 FROM events

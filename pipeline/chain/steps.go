@@ -1,0 +1,235 @@
+package chain
+
+import (
+	"context"
+
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/auditlake/auditlake/pipeline/catalog"
+	"github.com/auditlake/auditlake/pipeline/grants"
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/lakedb"
+	"github.com/auditlake/auditlake/pipeline/lineage"
+)
+
+// replay is the "replay" step: the catalog and grant files, then the Glue
+// table and Lake Formation permission events of the step's SELECT in time
+// order, applied to them; every table version goes to catalog_tables.
+func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
+	cat, gr := catalog.New(), grants.New()
+	for _, f := range Expand(b.opt.Catalog) {
+		if err := cat.LoadFile(f); err != nil {
+			return 0, fmt.Errorf("catalog: %w", err)
+		}
+	}
+	for _, f := range Expand(b.opt.Grants) {
+		if err := gr.LoadFile(f); err != nil {
+			return 0, fmt.Errorf("grants: %w", err)
+		}
+	}
+	var n int64
+	err := b.withInputs(ctx, func() error {
+		rows, err := b.db.QueryContext(ctx, s.Query.Body())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ev lake.Event
+			if err := rows.Scan(&ev.EventID, &ev.EventSource, &ev.EventName, &ev.EventTime, &ev.Outcome, &ev.RequestParameters, &ev.ResponseElements); err != nil {
+				return err
+			}
+			n++
+			if ev.EventSource == "glue.amazonaws.com" {
+				if err := cat.ApplyEvent(ev.EventSource, ev.EventName, ev.EventTime, ev.Outcome, ev.RequestParameters); err != nil {
+					return fmt.Errorf("catalog event %s at %s: %w", ev.EventName, ev.EventTime, err)
+				}
+				continue
+			}
+			if _, err := gr.ApplyEvent(&ev); err != nil {
+				return fmt.Errorf("grant event %s at %s: %w", ev.EventName, ev.EventTime, err)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	b.chain.Catalog, b.chain.Grants = cat, gr
+	if err := b.createCatalogTables(ctx); err != nil {
+		return 0, err
+	}
+	var vals [][]driver.Value
+	for _, t := range cat.Versions() {
+		var to driver.Value
+		if !t.To.IsZero() {
+			to = t.To
+		}
+		folder := strings.TrimRight(t.Location, "/") + "/"
+		if t.Location == "" {
+			folder = ""
+		}
+		vals = append(vals, []driver.Value{strings.ToLower(t.Database), strings.ToLower(t.Name), t.Location, folder, t.From, to})
+	}
+	return n, b.appendRows(ctx, "catalog_tables", vals)
+}
+
+// createCatalogTables creates catalog_tables empty.
+func (b *builder) createCatalogTables(ctx context.Context) error {
+	_, err := b.db.ExecContext(ctx, `CREATE OR REPLACE TABLE main.catalog_tables (
+		database_name VARCHAR, table_name VARCHAR, location VARCHAR, location_folder VARCHAR,
+		valid_from TIMESTAMP WITH TIME ZONE, valid_to TIMESTAMP WITH TIME ZONE)`)
+	return err
+}
+
+// lineage is the "lineage" step: it extracts the columns of every Athena
+// query of the step's SELECT (package lineage, on all cores, against the
+// catalog versions in force when the query ran) and keeps those the Lake
+// Formation grant in force let the query read (Athena drops the others
+// from SELECT *; a column named outright stays, denied).
+func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, error) {
+	if _, err := b.db.ExecContext(ctx, "CREATE OR REPLACE TABLE main."+lakedb.QuoteIdent("new_"+s.Name)+" AS "+lakedb.Empty(s.Table)); err != nil {
+		return 0, err
+	}
+	type job struct {
+		id, text, db, cat, principal string
+		at                           time.Time
+	}
+	var jobs []job
+	err := b.withInputs(ctx, func() error {
+		rows, err := b.db.QueryContext(ctx, "SELECT * FROM ("+s.Query.Body()+") WHERE "+dayFilter("event_time", days.sorted()))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j job
+			if err := rows.Scan(&j.id, &j.text, &j.db, &j.cat, &j.principal, &j.at); err != nil {
+				return err
+			}
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	cat, gr := b.chain.Catalog, b.chain.Grants
+	if cat == nil {
+		return 0, fmt.Errorf("the replay step did not run before the lineage step")
+	}
+	// Queries that ran against the same table versions share an extractor.
+	type group struct {
+		tables []*catalog.Table
+		idx    []int
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for i, j := range jobs {
+		tables := cat.Tables(j.at)
+		k := versionsKey(tables)
+		g := groups[k]
+		if g == nil {
+			g = &group{tables: tables}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.idx = append(g.idx, i)
+	}
+	grantsKnown := len(gr.Rows()) > 0
+	var vals [][]driver.Value
+	for _, k := range keys {
+		g := groups[k]
+		list := make([]catalog.Table, len(g.tables))
+		for i, t := range g.tables {
+			list[i] = *t
+		}
+		x, err := lineage.New(ctx, list)
+		if err != nil {
+			return 0, fmt.Errorf("lineage: %w", err)
+		}
+		qs := make([]lineage.Query, len(g.idx))
+		for i, ji := range g.idx {
+			qs[i] = lineage.Query{SQL: jobs[ji].text, Database: jobs[ji].db, Catalog: jobs[ji].cat}
+		}
+		results := x.ExtractAll(ctx, qs)
+		x.Close()
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		for i, res := range results {
+			j := jobs[g.idx[i]]
+			b.chain.LineageMethods[res.Method]++
+			if res.Method == "" {
+				continue
+			}
+			var methodErr driver.Value
+			if res.Err != "" {
+				methodErr = res.Err
+			}
+			for _, a := range res.Accesses {
+				db, table := strings.ToLower(a.Database), strings.ToLower(a.Table)
+				if a.Columns == nil {
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr})
+					continue
+				}
+				access := gr.Readable(j.principal, a.Database, a.Table, j.at)
+				named := map[string]bool{}
+				for _, c := range a.Named {
+					named[c] = true
+				}
+				for _, c := range a.Columns {
+					allowed := !grantsKnown || access.Allows(c)
+					if !allowed && !named[c] {
+						continue // SELECT * silently drops what the grant excludes
+					}
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr})
+				}
+			}
+		}
+	}
+	return int64(len(vals)), b.appendRows(ctx, "new_"+s.Name, vals)
+}
+
+// appendRows loads rows into a table of main with DuckDB's appender.
+func (b *builder) appendRows(ctx context.Context, table string, rows [][]driver.Value) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("appender: unexpected connection %T", dc)
+		}
+		a, err := duckdb.NewAppenderFromConn(c, "", table)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := a.AppendRow(r...); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
+}
+
+// versionsKey identifies a set of table versions, to share extractors.
+func versionsKey(tables []*catalog.Table) string {
+	var b strings.Builder
+	for _, t := range tables {
+		fmt.Fprintf(&b, "%s.%s@%d;", t.Database, t.Name, t.From.UnixNano())
+	}
+	return b.String()
+}

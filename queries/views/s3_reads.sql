@@ -1,0 +1,58 @@
+-- title: S3 object reads, attributed to the person behind them
+-- produces: s3_reads
+-- needs: events, lf_calls[-1..1], catalog_tables
+-- One row per S3 read (CloudTrail data events and server access logs; the
+-- same request logged by both is one row, CloudTrail's). Reads made with
+-- Lake Formation-vended credentials (an AWSLF-… session, or Lake
+-- Formation's "V2.<account>.<role id>" sourceIdentity) are attributed
+-- through the latest credential request that vended them (ASOF joins: at
+-- most 5 minutes after the read, as clocks differ; vended credentials last
+-- at most 12 hours, so the day before and after are read); other reads to
+-- their caller. A read of a location registered to a catalog table by a
+-- principal that is not a Lake Formation session bypassed Lake Formation.
+WITH reads AS (
+  SELECT *, event_time + INTERVAL 5 MINUTE AS match_time,
+         CASE WHEN source_identity LIKE 'V2.%' AND split_part(source_identity, '.', 2) = account_id
+              THEN split_part(source_identity, '.', 3) END AS v2_role_id,
+         row_number() OVER (PARTITION BY coalesce(request_id, event_id), event_name
+                            ORDER BY CASE log_source WHEN 'cloudtrail' THEN 0 ELSE 1 END, event_id) AS copy
+  FROM events
+  WHERE event_source = 's3.amazonaws.com' AND NOT network_view
+    AND event_name IN ('GetObject', 'SelectObjectContent', 'HeadObject')
+),
+calls AS (
+  SELECT event_id, event_time, lf_session, split_part(principal_id, ':', 1) AS role_id,
+         caused_by_profile, caused_by_principal, engine, query_id
+  FROM lf_calls
+),
+prefixes AS ( -- every folder of the object's URL: s3://b/, s3://b/p/, s3://b/p/q/, …
+  SELECT event_id, event_time,
+         unnest(list_transform(range(1, len(parts)), i -> array_to_string(parts[1:i], '/') || '/')) AS prefix
+  FROM (SELECT event_id, event_time, string_split('s3://' || s3_bucket || '/' || coalesce(s3_key, ''), '/') AS parts
+        FROM reads WHERE s3_bucket IS NOT NULL)
+),
+located AS ( -- the catalog table whose location is the longest folder of the object
+  SELECT p.event_id, t.database_name, t.table_name
+  FROM prefixes p JOIN catalog_tables t
+    ON t.location_folder = p.prefix
+   AND p.event_time >= t.valid_from AND (t.valid_to IS NULL OR p.event_time < t.valid_to)
+  QUALIFY row_number() OVER (PARTITION BY p.event_id ORDER BY length(t.location_folder) DESC) = 1
+)
+SELECT r.event_id, r.event_time, r.log_source, r.event_name, r.outcome, r.s3_bucket, r.s3_key, r.bytes,
+       r.principal_arn, r.role_arn, r.session_name, r.lf_session, r.source_identity, r.source_ip,
+       r.vpc_endpoint_id, r.request_id, r.s3_host_id,
+       loc.database_name, loc.table_name,
+       (r.lf_session IS NOT NULL OR coalesce(r.source_identity, '') LIKE 'V2.%') AS via_lake_formation,
+       (loc.table_name IS NOT NULL AND r.lf_session IS NULL AND coalesce(r.source_identity, '') NOT LIKE 'V2.%') AS lf_bypass,
+       coalesce(s.engine, v.engine, 's3') AS engine,
+       coalesce(s.event_id, v.event_id) AS lf_event_id,
+       coalesce(s.query_id, v.query_id) AS query_id,
+       coalesce(s.caused_by_profile, v.caused_by_profile, r.studio_profile) AS studio_profile,
+       coalesce(s.caused_by_principal, v.caused_by_principal, r.principal_arn) AS attributed_principal,
+       CASE WHEN s.event_id IS NOT NULL THEN 'lf_session' WHEN v.event_id IS NOT NULL THEN 'lf_source_identity'
+            WHEN r.studio_profile IS NOT NULL THEN 'caller' END AS attributed_via
+FROM reads r
+LEFT JOIN located loc ON loc.event_id = r.event_id
+ASOF LEFT JOIN calls s ON s.lf_session = r.lf_session AND r.match_time >= s.event_time
+ASOF LEFT JOIN calls v ON v.role_id = r.v2_role_id AND r.match_time >= v.event_time
+WHERE r.copy = 1
