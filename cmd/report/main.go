@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/auditlake/auditlake/pipeline/report"
 )
@@ -14,5 +15,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// AUDITLAKE_CPUPROFILE=FILE writes a CPU profile of the run (for BENCHMARKS.md).
+	if p := os.Getenv("AUDITLAKE_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			code := report.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
 	os.Exit(report.Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
 	"github.com/auditlake/auditlake/pipeline/catalog"
 	"github.com/auditlake/auditlake/pipeline/grants"
 	"github.com/auditlake/auditlake/pipeline/lake"
@@ -198,31 +196,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 
 // appendRows loads rows into a table of main with DuckDB's appender.
 func (b *builder) appendRows(ctx context.Context, table string, rows [][]driver.Value) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	conn, err := b.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("appender: unexpected connection %T", dc)
-		}
-		a, err := duckdb.NewAppenderFromConn(c, "", table)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := a.AppendRow(r...); err != nil {
-				a.Close()
-				return err
-			}
-		}
-		return a.Close()
-	})
+	return b.db.Append(ctx, table, rows)
 }
 
 // versionsKey identifies a set of table versions, to share extractors.

@@ -10,11 +10,12 @@ package lakedb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"path/filepath"
 	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2" // also registers the "duckdb" driver
 
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
@@ -179,6 +180,36 @@ func Empty(tbl *schemas.Table) string {
 		defs = append(defs, fmt.Sprintf("CAST(NULL AS %s) AS %s", DuckType(c.Type), QuoteIdent(c.Name)))
 	}
 	return "SELECT " + strings.Join(defs, ", ") + " WHERE false"
+}
+
+// Append loads rows into a table of the main schema with DuckDB's
+// appender (values in column order).
+func (d *DB) Append(ctx context.Context, table string, rows [][]driver.Value) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	conn, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("appender: unexpected connection %T", dc)
+		}
+		a, err := duckdb.NewAppenderFromConn(c, "", table)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := a.AppendRow(r...); err != nil {
+				a.Close()
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+		return a.Close()
+	})
 }
 
 // SnapshotLine says which snapshots an answer was computed on, for reports:

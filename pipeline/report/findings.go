@@ -25,6 +25,9 @@ func Rules() []string {
 // view: the UNION ALL of every queries/detections/*.sql, so a new
 // detection is one new file.
 func (r *Report) LoadPolicy(ctx context.Context, p *policy.Policy) error {
+	if err := r.needManifests(ctx); err != nil {
+		return err
+	}
 	if err := p.Load(ctx, r.DB.DB); err != nil {
 		return err
 	}

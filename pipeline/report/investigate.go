@@ -38,6 +38,11 @@ func (r *Report) SQL(ctx context.Context, q string) (*Rows, error) {
 	case len(ast.Statements) != 1:
 		return nil, fmt.Errorf("only one SELECT statement is allowed, got %d", len(ast.Statements))
 	}
+	if namesManifests(q) {
+		if err := r.needManifests(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.lockDown(ctx); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,8 @@ import (
 //	ingest_hours(object, format, hour TIMESTAMPTZ, events)
 //	digest_files(digest_object, start TIMESTAMPTZ, "end" TIMESTAMPTZ, log_file)
 //
-// The files are read in Go and every value is bound as a parameter. A lake
+// The files are read in Go and every value goes in through DuckDB's
+// appender, never into SQL text. A lake
 // without manifests gives empty tables. Calling it again replaces the tables.
 func (r *Report) LoadManifests(ctx context.Context) error { return r.loadManifests(ctx) }
 
@@ -37,6 +39,7 @@ func (r *Report) loadManifests(ctx context.Context) error {
 			return fmt.Errorf("manifest tables: %w", err)
 		}
 	}
+	r.manifests = true
 	dir := filepath.Join(r.DB.Root, lake.ManifestDir)
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -52,11 +55,7 @@ func (r *Report) loadManifests(ctx context.Context) error {
 		}
 	}
 	sort.Strings(names)
-	tx, err := r.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	var objects, hourRows, digests [][]driver.Value
 	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -66,10 +65,7 @@ func (r *Report) loadManifests(ctx context.Context) error {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return fmt.Errorf("manifest %s: %w", name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_objects VALUES (?, ?, ?, ?, ?)`,
-			m.Object, m.Format, m.Read, m.Written, m.Quarantined); err != nil {
-			return err
-		}
+		objects = append(objects, []driver.Value{m.Object, m.Format, m.Read, m.Written, m.Quarantined})
 		hours := make([]string, 0, len(m.Hours))
 		for h := range m.Hours {
 			hours = append(hours, h)
@@ -80,10 +76,7 @@ func (r *Report) loadManifests(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("manifest %s: hour %q: %w", name, h, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_hours VALUES (?, ?, ?, ?)`,
-				m.Object, m.Format, t.UTC(), m.Hours[h]); err != nil {
-				return err
-			}
+			hourRows = append(hourRows, []driver.Value{m.Object, m.Format, t.UTC(), m.Hours[h]})
 		}
 		if d := m.Digest; d != nil {
 			start, err1 := parseDigestTime(d.Start)
@@ -92,18 +85,38 @@ func (r *Report) loadManifests(ctx context.Context) error {
 				return fmt.Errorf("manifest %s: digest: %w", name, err)
 			}
 			for _, f := range d.LogFiles {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO digest_files VALUES (?, ?, ?, ?)`,
-					m.Object, start, end, f); err != nil {
-					return err
-				}
+				digests = append(digests, []driver.Value{m.Object, start, end, f})
 			}
 		}
 	}
-	return tx.Commit()
+	for _, t := range []struct {
+		name string
+		rows [][]driver.Value
+	}{{"ingest_objects", objects}, {"ingest_hours", hourRows}, {"digest_files", digests}} {
+		if err := r.DB.Append(ctx, t.name, t.rows); err != nil {
+			return fmt.Errorf("manifests: %w", err)
+		}
+	}
+	return nil
+}
+
+// needManifests loads the manifest tables once, for the questions that
+// read them (findings, compliance, a sql query that names them).
+func (r *Report) needManifests(ctx context.Context) error {
+	if r.manifests {
+		return nil
+	}
+	return r.loadManifests(ctx)
+}
+
+// namesManifests says whether an ad-hoc query may read a manifest table.
+func namesManifests(q string) bool {
+	q = strings.ToLower(q)
+	return strings.Contains(q, "ingest_objects") || strings.Contains(q, "ingest_hours") || strings.Contains(q, "digest_files")
 }
 
 // parseDigestTime reads a digest's start or end time (RFC 3339); empty is NULL.
-func parseDigestTime(s string) (any, error) {
+func parseDigestTime(s string) (driver.Value, error) {
 	if s == "" {
 		return nil, nil
 	}

@@ -55,8 +55,9 @@ type Report struct {
 	// what this session rebuilt.
 	Chain *chain.Chain
 
-	locked bool   // SQL has locked the database down
-	tmpDir string // DuckDB's private temporary folder once locked down
+	manifests bool   // the manifest tables are loaded
+	locked    bool   // SQL has locked the database down
+	tmpDir    string // DuckDB's private temporary folder once locked down
 }
 
 // Open opens the lake and defines the views: the ingested tables at their
@@ -113,9 +114,6 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 	r := &Report{DB: db}
 	r.Chain, err = chain.Open(ctx, db, chain.Options{Mode: mode, Catalog: opt.Catalog, Grants: opt.Grants,
 		NotAfter: notAfter, Progress: opt.Progress, Full: opt.Full})
-	if err == nil {
-		err = r.LoadManifests(ctx)
-	}
 	if err != nil {
 		db.Close()
 		return nil, err

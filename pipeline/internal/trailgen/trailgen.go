@@ -24,6 +24,7 @@ package trailgen
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -412,11 +413,49 @@ func Cast(nProfiles, nTables, nDays int) {
 	}
 }
 
+// WriteCatalog writes the tables of the cast as `aws glue get-tables`
+// JSON (every table at s3://<bucket>/warehouse/<db>/<table>/, created
+// before Start), for the report's --catalog.
+func WriteCatalog(w io.Writer) error {
+	type col struct{ Name, Type string }
+	type tbl struct {
+		Name, DatabaseName string
+		CreateTime         string
+		StorageDescriptor  struct {
+			Columns  []col
+			Location string
+		}
+		PartitionKeys []col
+		TableType     string
+	}
+	var out struct{ TableList []tbl }
+	created := Start.AddDate(0, -1, 0).Format(time.RFC3339)
+	for _, t := range tables {
+		x := tbl{Name: t.name, DatabaseName: t.db, CreateTime: created, TableType: "EXTERNAL_TABLE"}
+		for _, c := range t.cols {
+			if c == "dt" {
+				x.PartitionKeys = append(x.PartitionKeys, col{c, "string"})
+				continue
+			}
+			x.StorageDescriptor.Columns = append(x.StorageDescriptor.Columns, col{c, "string"})
+		}
+		x.StorageDescriptor.Location = "s3://" + t.bucket + "/warehouse/" + t.db + "/" + t.name + "/"
+		out.TableList = append(out.TableList, x)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(out)
+}
+
 // days is how many days event times spread over.
 var days int64 = 2
 
 // Start is the first day event times fall on.
 var Start = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// Span, when > 0, is how long after Start event times fall (instead of
+// the days of Cast): a real trail object covers a few minutes.
+var Span time.Duration
 
 // MaxRecords, when > 0, ends every file after that many records
 // (whichever of it and the target size comes first).
@@ -523,7 +562,11 @@ type tail struct {
 func (g *gen) begin(h head) int64 {
 	g.j.reset()
 	g.j.open('{', '}')
-	t := g.base + g.r.Int64N(days*86400)
+	span := days * 86400
+	if Span > 0 {
+		span = max(1, int64(Span/time.Second))
+	}
+	t := g.base + g.r.Int64N(span)
 	j := &g.j
 	j.str("eventVersion", "1.11")
 	g.identity(h.id, t)
@@ -1255,6 +1298,24 @@ func (g *gen) glue() []byte {
 func (g *gen) other() []byte {
 	j := &g.j
 	switch x := g.r.IntN(10); {
+	case x < 1: // a Studio user connects to EMR with the runtime role
+		id := studio(g.r.IntN(len(profiles)))
+		g.begin(head{id: id, source: "elasticmapreduce.amazonaws.com", name: "GetClusterSessionCredentials", ip: g.privateIP(), ua: g.pick(studioUA),
+			errCode: "AccessDeniedException", errMessage: deniedMessage(id, "elasticmapreduce:GetClusterSessionCredentials", emrRole.arn())})
+		j.obj("requestParameters")
+		j.str("clusterId", "j-"+g.chars(upperAlnum, 13))
+		j.str("executionRoleArn", emrRole.arn())
+		j.end()
+		j.obj("responseElements")
+		j.obj("credentials")
+		j.obj("usernamePassword")
+		j.str("username", "emr-session-"+g.hex(8))
+		j.str("password", g.chars(base64Chrs, 24))
+		j.end()
+		j.end()
+		j.str("expiresAt", "Jul 1, 2026, 11:00:12 AM")
+		j.end()
+		return g.finish(tail{readOnly: 2, tlsHost: "elasticmapreduce." + Region + ".amazonaws.com"})
 	case x < 4: // EC2 Describe*, mostly from SageMaker and the console
 		name := []string{"DescribeInstances", "DescribeSubnets", "DescribeSecurityGroups", "DescribeNetworkInterfaces", "DescribeVpcEndpoints"}[g.r.IntN(5)]
 		id := ident{typ: "AssumedRole", role: adminRole, session: "admin-session", console: true}

@@ -3,6 +3,12 @@
 // unnested into columns, written to one zstd Parquet file with COPY.
 //
 //	duckcopy -in '/tmp/rt/trail/**/*.json.gz' -out /tmp/rt/duck.parquet
+//
+// With -query it is the baseline of the report's questions instead: the
+// SQL, in which {records} stands for the unnested records of the files,
+// runs over the raw files and the number of rows is printed.
+//
+//	duckcopy -in '/tmp/m/trail/**/*.json.gz' -query "SELECT … FROM {records} WHERE …"
 package main
 
 import (
@@ -21,9 +27,10 @@ func main() {
 	in := flag.String("in", "", "glob of CloudTrail .json.gz files")
 	out := flag.String("out", "", "Parquet file to write")
 	maxObj := flag.Int64("max-object", 1<<30, "read_json maximum_object_size (a trail file is one JSON value)")
+	query := flag.String("query", "", "SQL over {records} to run instead of the copy")
 	flag.Parse()
-	if *in == "" || *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: duckcopy -in GLOB -out FILE.parquet [-max-object BYTES]")
+	if *in == "" || (*out == "") == (*query == "") {
+		fmt.Fprintln(os.Stderr, "usage: duckcopy -in GLOB (-out FILE.parquet | -query SQL) [-max-object BYTES]")
 		os.Exit(2)
 	}
 	db, err := sql.Open("duckdb", "")
@@ -31,9 +38,17 @@ func main() {
 		fail(err)
 	}
 	defer db.Close()
-	q := fmt.Sprintf("COPY (SELECT unnest(Records, max_depth := 2) FROM read_json(%s, maximum_object_size := %d, union_by_name := true)) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		lit(*in), *maxObj, lit(*out))
+	records := fmt.Sprintf("(SELECT unnest(Records, max_depth := 2) FROM read_json(%s, maximum_object_size := %d, union_by_name := true))", lit(*in), *maxObj)
 	start := time.Now()
+	if *query != "" {
+		var rows int64
+		if err := db.QueryRow("SELECT count(*) FROM (" + strings.ReplaceAll(*query, "{records}", records) + ")").Scan(&rows); err != nil {
+			fail(err)
+		}
+		fmt.Fprintf(os.Stderr, "duckcopy: query: %d rows in %s\n", rows, time.Since(start).Round(time.Millisecond))
+		return
+	}
+	q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", records, lit(*out))
 	if _, err := db.ExecContext(context.Background(), q); err != nil {
 		fail(err)
 	}

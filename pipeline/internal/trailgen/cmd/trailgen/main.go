@@ -26,9 +26,32 @@ func main() {
 	records := flag.Int("records", 0, "end each file after this many records (0: by -mb only)")
 	nProfiles := flag.Int("profiles", 6, "Studio user profiles (at least 6)")
 	nTables := flag.Int("tables", 8, "tables (at least 8)")
-	nDays := flag.Int("days", 2, "days the event times spread over, from 2026-07-01")
+	nDays := flag.Int("days", 2, "days the event times spread over, from -start")
+	start := flag.String("start", "2026-07-01", "first day of the event times")
+	catalogOut := flag.String("catalog", "", "also write the tables as aws glue get-tables JSON to this file")
+	total := flag.Duration("span", 0, "with -spread: the files cover this long from -start (default: -days)")
+	spread := flag.Bool("spread", false, "with -files: file i covers the i-th slice of the days, as trail objects follow each other (else every file spans all days)")
 	flag.Parse()
 	trailgen.Cast(*nProfiles, *nTables, *nDays)
+	if t, err := time.Parse("2006-01-02", *start); err == nil {
+		trailgen.Start = t
+	} else if t, err := time.Parse(time.RFC3339, *start); err == nil {
+		trailgen.Start = t.UTC()
+	} else {
+		fail(err)
+	}
+	if *catalogOut != "" {
+		f, err := os.Create(*catalogOut)
+		if err != nil {
+			fail(err)
+		}
+		if err := trailgen.WriteCatalog(f); err != nil {
+			fail(err)
+		}
+		if err := f.Close(); err != nil {
+			fail(err)
+		}
+	}
 	trailgen.MaxRecords = *records
 	if *out == "" || *mb <= 0 {
 		fmt.Fprintln(os.Stderr, "usage: trailgen -out FILE.json.gz|DIR [-mb N] [-records N] [-seed N] [-files N] [-profiles N] [-tables N] [-days N] [-ndjson]")
@@ -38,7 +61,7 @@ func main() {
 	if *ndjson {
 		write = trailgen.WriteGzipNDJSON
 	}
-	start := time.Now()
+	began := time.Now()
 	var raw int64
 	var recs int
 	paths := []string{*out}
@@ -60,7 +83,16 @@ func main() {
 			paths = append(paths, filepath.Join(dir, name))
 		}
 	}
+	first := trailgen.Start
 	for i, p := range paths {
+		if *spread && *files > 0 {
+			all := time.Duration(*nDays) * 24 * time.Hour
+			if *total > 0 {
+				all = *total
+			}
+			trailgen.Span = all / time.Duration(*files)
+			trailgen.Start = first.Add(time.Duration(i) * trailgen.Span)
+		}
 		r, n, err := write(p, *seed+int64(i), *mb<<20)
 		if err != nil {
 			fail(err)
@@ -68,7 +100,7 @@ func main() {
 		raw += r
 		recs += n
 	}
-	fmt.Fprintf(os.Stderr, "trailgen: %d file(s), %d records, %d bytes uncompressed, %s\n", len(paths), recs, raw, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "trailgen: %d file(s), %d records, %d bytes uncompressed, %s\n", len(paths), recs, raw, time.Since(began).Round(time.Millisecond))
 }
 
 func fail(err error) {
