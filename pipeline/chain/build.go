@@ -515,11 +515,19 @@ func (b *builder) writeDays(ctx context.Context, st store.Store, s *Step, tmp st
 	for _, c := range tbl.Sort {
 		order = append(order, lakedb.QuoteIdent(c)+" ASC NULLS FIRST")
 	}
+	// Sorted once by day and the table's sort order; each day's file is then
+	// a range of it (insertion order is kept).
+	sorted := "main." + lakedb.QuoteIdent("sorted_"+s.Name)
+	if _, err := b.db.ExecContext(ctx, "CREATE OR REPLACE TABLE "+sorted+" AS SELECT * FROM "+newT+" ORDER BY "+
+		lakedb.QuoteIdent(dayCol)+"::DATE, "+strings.Join(order, ", ")); err != nil {
+		return nil, err
+	}
+	defer b.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+sorted)
 	var keys []string
 	for _, d := range days {
 		path := filepath.Join(tmp, s.Name+"-"+d+".parquet")
-		q := fmt.Sprintf("COPY (SELECT * FROM %s WHERE %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768, FIELD_IDS {%s})",
-			newT, dayFilter(dayCol, []string{d}), strings.Join(order, ", "), lakedb.QuoteLiteral(path), strings.Join(ids, ", "))
+		q := fmt.Sprintf("COPY (SELECT * FROM %s WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768, FIELD_IDS {%s})",
+			sorted, dayFilter(dayCol, []string{d}), lakedb.QuoteLiteral(path), strings.Join(ids, ", "))
 		if _, err := b.db.ExecContext(ctx, q); err != nil {
 			return nil, err
 		}
@@ -563,17 +571,25 @@ func fileHash(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)[:12]), nil
 }
 
-// dayFilter is a predicate: the column's UTC day is one of days.
+// dayFilter is a predicate: the column's UTC day is one of days. It is
+// written as ranges of the column itself, so that Parquet statistics and
+// DuckDB's zone maps skip what lies outside.
 func dayFilter(col string, days []string) string {
 	if len(days) == 0 {
 		return "false"
 	}
 	sort.Strings(days)
-	lits := make([]string, len(days))
-	for i, d := range days {
-		lits[i] = "DATE '" + d + "'"
+	c := lakedb.QuoteIdent(col)
+	var parts []string
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && shift(days[j], 1) == days[j+1] {
+			j++
+		}
+		parts = append(parts, fmt.Sprintf("(%s >= TIMESTAMPTZ '%s 00:00:00+00' AND %s < TIMESTAMPTZ '%s 00:00:00+00')", c, days[i], c, shift(days[j], 1)))
+		i = j + 1
 	}
-	return "CAST(" + lakedb.QuoteIdent(col) + " AS DATE) IN (" + strings.Join(lits, ", ") + ")"
+	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
 func quoted(names []string) []string {

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/auditlake/auditlake/pipeline/catalog"
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/auditlake/auditlake/pipeline/catalog"
 )
 
 // glueCatalog is the DuckDB catalog standing in for Athena's AwsDataCatalog
@@ -26,8 +28,9 @@ const (
 	MethodTable  = "table"
 )
 
-// cacheSize bounds the result cache; when full it starts over.
-const cacheSize = 8192
+// cacheSize bounds the result cache (least recently used shapes go first):
+// a month of a busy domain runs tens of thousands of distinct shapes.
+const cacheSize = 1 << 16
 
 // Access is what a query does with one table.
 type Access struct {
@@ -79,8 +82,8 @@ type Extractor struct {
 	all        []*worker
 	noCache    bool // tests: measure extraction itself
 
-	mu     sync.Mutex // guards cache and closed
-	cache  map[string]Result
+	mu     sync.Mutex // guards closed
+	cache  *lru.Cache[string, Result]
 	closed bool
 }
 
@@ -101,7 +104,8 @@ func New(ctx context.Context, tables []catalog.Table) (*Extractor, error) {
 		return nil, fmt.Errorf("lineage: open duckdb: %w", err)
 	}
 	x := &Extractor{db: db, tables: map[string]*tableInfo{}, byPlanName: map[string]*tableInfo{},
-		schemas: map[string]bool{}, cache: map[string]Result{}}
+		schemas: map[string]bool{}}
+	x.cache, _ = lru.New[string, Result](cacheSize)
 	if err := x.setup(ctx, tables); err != nil {
 		for _, w := range x.all {
 			for _, st := range []*sql.Stmt{w.parseStmt, w.planStmt} {
@@ -286,7 +290,7 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 		x.mu.Unlock()
 		return Result{Err: "lineage: extractor is closed"}
 	}
-	if r, ok := x.cache[key]; ok && !x.noCache {
+	if r, ok := x.cache.Get(key); ok && !x.noCache {
 		x.mu.Unlock()
 		return r.clone()
 	}
@@ -304,10 +308,7 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 	x.workers <- w
 	if ctx.Err() == nil {
 		x.mu.Lock()
-		if len(x.cache) >= cacheSize {
-			clear(x.cache)
-		}
-		x.cache[key] = r.clone()
+		x.cache.Add(key, r.clone())
 		x.mu.Unlock()
 	}
 	return r

@@ -1,10 +1,10 @@
 // Package policy reads the compliance policy file (YAML) that the report's
 // detections check the lake against, and loads it into DuckDB tables the
-// detection SQL (queries/detect_*.sql) reads.
+// detection SQL (queries/detections/*.sql) reads.
 //
 // The file:
 //
-//	profiles:                       # allowed tables and columns per Studio profile
+//	profiles:                       # allowed tables and columns per Studio profile (none: not checked)
 //	  data-scientist-limited:
 //	    tables:
 //	      amazon_reviews_db.amazon_reviews_parquet: [product_id, star_rating]

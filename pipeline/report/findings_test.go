@@ -206,15 +206,15 @@ func TestFindingsPolicyVariants(t *testing.T) {
 func TestFindingsEmptyPolicy(t *testing.T) {
 	r := openScenario(t)
 	got := findingsWith(t, r, "")
-	// No allow-lists: every attributed successful access is outside them;
-	// nothing sensitive, no buckets, no SageMaker or attribution requirements.
-	for _, rule := range []string{"sensitive_column_read", "s3_outside_vpc_endpoint", "sagemaker_job_without_vpc",
+	// No allow-lists (so none to be outside of), nothing sensitive, no
+	// buckets, no SageMaker or attribution requirements.
+	for _, rule := range []string{"column_outside_grant", "sensitive_column_read", "s3_outside_vpc_endpoint", "sagemaker_job_without_vpc",
 		"sagemaker_without_kms", "sagemaker_unapproved_instance_type", "unattributed_data_access", "sensitive_grant"} {
 		if len(got[rule]) != 0 {
 			t.Errorf("%s fired with an empty policy: %v", rule, got[rule])
 		}
 	}
-	if len(got["column_outside_grant"]) == 0 || len(got["audit_trail_tampering"]) != 2 {
+	if len(got["audit_trail_tampering"]) != 2 || len(got["lf_bypass_s3_read"]) == 0 {
 		t.Errorf("empty policy findings: %v", got)
 	}
 }

@@ -3,7 +3,9 @@
 -- At least denied_burst_count denied calls by one principal (profile, else
 -- ARN) within denied_burst_window; one finding per burst, at the call that
 -- reached the threshold. An S3 request logged by CloudTrail and the access
--- log counts once.
+-- log counts once. The calls in each call's window are counted by rank: an
+-- ASOF join finds the last call at or before the window's start, so the
+-- cost grows with the number of denied calls, not with their square.
 WITH denied AS (
   SELECT event_id, event_time, studio_profile, principal_arn,
          coalesce(studio_profile, principal_arn) AS who,
@@ -13,25 +15,30 @@ WITH denied AS (
   QUALIFY row_number() OVER (PARTITION BY coalesce(request_id, event_id), event_name
                              ORDER BY CASE log_source WHEN 'cloudtrail' THEN 0 ELSE 1 END, event_id) = 1
 ),
-windowed AS (
-  SELECT d.*,
-         (SELECT list(x.event_id ORDER BY x.event_time, x.event_id) FROM denied x
-          WHERE x.who = d.who AND x.event_time <= d.event_time
-            AND x.event_time > d.event_time - (SELECT denied_burst_window FROM policy_settings)) AS ids,
-         (SELECT list(DISTINCT x.what ORDER BY x.what) FROM denied x
-          WHERE x.who = d.who AND x.event_time <= d.event_time
-            AND x.event_time > d.event_time - (SELECT denied_burst_window FROM policy_settings)) AS whats
-  FROM denied d
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY who ORDER BY event_time, event_id) AS rn
+  FROM denied
+),
+upto AS ( -- per principal and time: the rank of the last call at that time
+  SELECT who, event_time, max(rn) AS last_rn FROM ranked GROUP BY who, event_time
+),
+counted AS ( -- the window of a call holds the calls ranked (first_rn, last_rn]
+  SELECT d.*, coalesce(u.last_rn, 0) AS first_rn, t.last_rn
+  FROM (SELECT *, event_time - (SELECT denied_burst_window FROM policy_settings) AS cutoff FROM ranked) d
+  JOIN upto t ON t.who = d.who AND t.event_time = d.event_time
+  ASOF LEFT JOIN upto u ON u.who = d.who AND d.cutoff >= u.event_time
 ),
 marked AS (
-  SELECT *, len(ids) >= (SELECT denied_burst_count FROM policy_settings) AS hit,
-         lag(len(ids) >= (SELECT denied_burst_count FROM policy_settings), 1, false)
-           OVER (PARTITION BY who ORDER BY event_time, event_id) AS prev_hit
-  FROM windowed
+  SELECT *, last_rn - first_rn >= (SELECT denied_burst_count FROM policy_settings) AS hit,
+         lag(last_rn - first_rn >= (SELECT denied_burst_count FROM policy_settings), 1, false)
+           OVER (PARTITION BY who ORDER BY rn) AS prev_hit
+  FROM counted
 )
-SELECT 'access_denied_burst' AS rule, 'medium' AS severity, event_time, studio_profile, principal_arn,
-       who AS resource,
-       len(ids) || ' denied calls within ' || (SELECT denied_burst_window FROM policy_settings) || ': ' || array_to_string(whats, ', ') AS detail,
-       ids AS event_ids
-FROM marked
-WHERE hit AND NOT prev_hit
+SELECT 'access_denied_burst' AS rule, 'medium' AS severity, h.event_time, h.studio_profile, h.principal_arn,
+       h.who AS resource,
+       (h.last_rn - h.first_rn) || ' denied calls within ' || (SELECT denied_burst_window FROM policy_settings) || ': ' ||
+         array_to_string(list(DISTINCT x.what ORDER BY x.what), ', ') AS detail,
+       list(x.event_id ORDER BY x.event_time, x.event_id) AS event_ids
+FROM marked h JOIN ranked x ON x.who = h.who AND x.rn > h.first_rn AND x.rn <= h.last_rn
+WHERE h.hit AND NOT h.prev_hit
+GROUP BY h.event_id, h.event_time, h.studio_profile, h.principal_arn, h.who, h.first_rn, h.last_rn

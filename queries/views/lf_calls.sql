@@ -39,5 +39,6 @@ SELECT c.*,
        coalesce(s.principal_arn, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.principal_arn END, c.principal_arn) AS caused_by_principal,
        coalesce(s.source_identity, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.source_identity END, c.source_identity) AS caused_by_source_identity
 FROM calls c
-LEFT JOIN athena_starts s ON c.engine = 'athena' AND s.query_id = c.query_id
+-- One equality (no condition on c alone in ON): a hash join, not a nested loop.
+LEFT JOIN athena_starts s ON s.query_id = CASE WHEN c.engine = 'athena' THEN c.query_id END
 ASOF LEFT JOIN emr_sessions e ON c.role_arn = e.runtime_role AND c.event_time >= e.event_time

@@ -36,6 +36,25 @@ fi
 if [ ! -d "$W/hour" ]; then
 	"$B/trailgen" -out "$W/hour" -files 7 -records 2000 -mb 1000 -profiles 200 -tables 50 -days 1 -start 2026-07-30T23:00:00Z -span 1h -seed 900001 -spread
 fi
+# A policy of the shape a compliance team keeps: allow-lists for 150 of the
+# profiles, sensitive columns, data buckets behind an endpoint, SageMaker rules.
+{
+	echo "profiles:"
+	for i in $(seq 6 155); do
+		printf '  user-%03d:\n    tables:\n      sales.orders: "*"\n      clickstream.page_views: "*"\n      ml.features_daily: "*"\n      sales.customers: [customer_id, country, segment]\n' "$i"
+	done
+	echo "sensitive:"
+	echo "  sales.customers: [email, first_name, last_name]"
+	echo "  hr.employees: [salary, ssn_last4]"
+	echo "data_buckets:"
+	echo "  - bucket: acme-datalake-restricted"
+	echo "    vpc_endpoints: [vpce-0a1b2c3d4e5f60001]"
+	echo "sagemaker:"
+	echo "  require_vpc: true"
+	echo "  require_kms: true"
+	echo "  approved_instance_types: [ml.m5.xlarge, ml.m5.4xlarge]"
+	echo "require_source_identity: true"
+} >"$W/policy.yaml"
 : >"$W/results.tsv"
 rm -rf "$W/lake"
 timed "ingest $FILES objects" "$B/ingest" --lake "$W/lake" "$W/trail"
@@ -51,8 +70,8 @@ timed "report profile user-042" "${R[@]}" profile user-042
 echo "profile rows: $(($(wc -l <"$W/out.tmp") - 2))" | tee -a "$W/results.tsv"
 Q=$("${R[@]}" --format csv sql "SELECT query_id FROM column_access WHERE database_name = 'sales' AND table_name = 'customers' AND query_id IS NOT NULL ORDER BY event_time, query_id LIMIT 1" 2>/dev/null | tail -1)
 timed "report trace $Q" "${R[@]}" trace "$Q"
-timed "report violations" "${R[@]}" violations
-echo "findings: $(($(wc -l <"$W/out.tmp") - 2))" | tee -a "$W/results.tsv"
+timed "report violations (csv)" "${R[@]}" --policy "$W/policy.yaml" --format csv violations
+echo "findings: $(($(wc -l <"$W/out.tmp") - 1))" | tee -a "$W/results.tsv"
 timed "duckdb on the raw .json.gz: who got credentials for sales.customers" "$B/duckcopy" -in "$W/trail/**/*.json.gz" -query \
 	"SELECT eventTime, userIdentity.sessionContext.sourceIdentity AS who, requestParameters FROM {records}
 	 WHERE eventSource = 'lakeformation.amazonaws.com' AND eventName = 'GetDataAccess'
