@@ -74,14 +74,21 @@ func mustBuild(t *testing.T, lake string, opt chain.Options) (*chain.Chain, map[
 
 // ingest writes n trail files of linked records (Athena queries, their
 // Lake Formation calls, the S3 reads made with the credentials) over days
-// days from start into a folder and ingests it.
+// days from start into a folder and ingests it. As real trail objects do,
+// each file covers its own stretch of the days (a link between records
+// spans at most that stretch, in either order: clocks differ).
 func ingest(t *testing.T, lake string, start time.Time, days, n int, seed int64) {
 	t.Helper()
 	trailgen.Cast(12, 10, days)
-	trailgen.Start = start
 	trailgen.MaxRecords = 400
+	trailgen.Span = time.Duration(days) * 24 * time.Hour / time.Duration(n)
+	if trailgen.Span > 24*time.Hour {
+		t.Fatalf("%d files over %d days: a file would span more than a day", n, days)
+	}
+	defer func() { trailgen.Span, trailgen.Start = 0, day("2026-07-01") }()
 	dir := t.TempDir()
 	for i := 0; i < n; i++ {
+		trailgen.Start = start.Add(time.Duration(i) * trailgen.Span)
 		if _, _, err := trailgen.WriteGzip(filepath.Join(dir, fmt.Sprintf("trail-%d-%d.json.gz", seed, i)), seed+int64(i), 4<<20); err != nil {
 			t.Fatal(err)
 		}
@@ -148,8 +155,10 @@ func TestIncrementalBuildsEqualAFullBuild(t *testing.T) {
 	// A new day: only it, and the days whose window reaches it, are rebuilt.
 	ingest(t, lake, day("2026-07-03"), 1, 1, 100)
 	c3, inc := mustBuild(t, lake, chain.Options{})
-	want := map[string]int{"athena_starts": 1, "emr_sessions": 1, "lf_calls": 1, "query_columns": 2,
-		"s3_reads": 2, "column_access": 2} // a read or a query of 07-02 may use credentials vended on 07-03
+	// A query of 07-02 may ask for credentials on 07-03 (and clocks differ),
+	// a read or a query of 07-01 may use a request of 07-02 rebuilt for it.
+	want := map[string]int{"athena_starts": 1, "emr_sessions": 1, "lf_calls": 2, "query_columns": 3,
+		"s3_reads": 3, "column_access": 3}
 	for name, n := range want {
 		if c3.Rebuilt[name] != n {
 			t.Errorf("after a new day, %s rebuilt %d days, want %d (%v)", name, c3.Rebuilt[name], n, c3.Rebuilt)
@@ -162,8 +171,8 @@ func TestIncrementalBuildsEqualAFullBuild(t *testing.T) {
 	// file delivered late): that day and its neighbours are rebuilt.
 	ingest(t, lake, day("2026-07-01"), 1, 1, 200)
 	c4, late := mustBuild(t, lake, chain.Options{})
-	if c4.Rebuilt["athena_starts"] != 1 || c4.Rebuilt["lf_calls"] != 2 {
-		t.Errorf("after a late object: rebuilt %v; want athena_starts 1 day, lf_calls 2", c4.Rebuilt)
+	if c4.Rebuilt["athena_starts"] != 1 || c4.Rebuilt["lf_calls"] != 2 || c4.Rebuilt["s3_reads"] != 3 {
+		t.Errorf("after a late object: rebuilt %v; want athena_starts 1 day, lf_calls 2, s3_reads 3", c4.Rebuilt)
 	}
 	_, full = mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
 	equal(t, "after a late object", late, full)
@@ -179,9 +188,9 @@ func TestIncrementalBuildsEqualAFullBuild(t *testing.T) {
 
 func TestKilledBuildLeavesThePreviousAnswersAndARerunFinishesIt(t *testing.T) {
 	lake := t.TempDir()
-	ingest(t, lake, day("2026-07-01"), 2, 2, 1)
+	ingest(t, lake, day("2026-07-01"), 2, 3, 1)
 	c1, before := mustBuild(t, lake, chain.Options{})
-	ingest(t, lake, day("2026-07-02"), 2, 2, 50)
+	ingest(t, lake, day("2026-07-02"), 2, 3, 50)
 
 	// Killed after its first table's commit: the lake has a new snapshot
 	// of one derived table, and no new state.
@@ -281,4 +290,27 @@ func TestALateStartReattributesTheNextDay(t *testing.T) {
 	if got := ask(); !strings.Contains(got, "'caused_by_profile': data-scientist-limited, 'attributed_via': athena_query") {
 		t.Errorf("after the start: %s", got)
 	}
+}
+
+// A Lake Formation grant changes what every later day's queries were
+// allowed to read: the days from the grant's on are rebuilt, however far
+// past the day windows they lie; earlier days are not.
+func TestAGrantRebuildsEveryLaterDay(t *testing.T) {
+	lake := t.TempDir()
+	ingest(t, lake, day("2026-07-01"), 10, 12, 1)
+	mustBuild(t, lake, chain.Options{})
+	trailFile(t, lake, "lf-grant-permissions-columns.json", "2026-07-01T11:00:05Z", "2026-07-05T11:00:05Z")
+	c, rows := mustBuild(t, lake, chain.Options{})
+	// The grant's day is 07-05: its events changed (athena_starts: that day;
+	// lf_calls: 07-04 to 07-06 by its window), and the grants in force from
+	// 07-05 to 07-10 (query_columns, s3_reads: 07-03 to 07-07 by their
+	// windows, 07-05 to 07-10 by the grant; not 07-01 and 07-02).
+	want := map[string]int{"athena_starts": 1, "lf_calls": 3, "query_columns": 8, "s3_reads": 8}
+	for name, n := range want {
+		if c.Rebuilt[name] != n {
+			t.Errorf("%s rebuilt %d days, want %d (%v)", name, c.Rebuilt[name], n, c.Rebuilt)
+		}
+	}
+	_, full := mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
+	equal(t, "after a grant", rows, full)
 }

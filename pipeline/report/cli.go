@@ -101,7 +101,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 		defer r.Close()
-		return answer(stdout, stderr, *format, func() (*Rows, error) { return r.Findings(ctx) })
+		return stream(ctx, r, *format, stdout, stderr, FindingsQuery)
 	case "who":
 		return who(ctx, opt, *format, rest[1:], stdout, stderr)
 	case "profile":
@@ -111,18 +111,30 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report %s: want exactly one argument; %s\n", rest[0], usage)
 			return 2
 		}
-		return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) {
-			if rest[0] == "trace" {
-				return r.Trace(ctx, rest[1])
-			}
-			qctx, cancel := context.WithTimeout(ctx, *timeout)
-			defer cancel()
-			rows, err := r.SQL(qctx, rest[1])
-			if err != nil && qctx.Err() == context.DeadlineExceeded {
-				return nil, fmt.Errorf("the query ran longer than --timeout %s and was stopped", *timeout)
-			}
-			return rows, err
-		})
+		if rest[0] == "trace" {
+			return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Trace(ctx, rest[1]) })
+		}
+		r, err := openReport(ctx, opt, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "report: %v\n", err)
+			return 1
+		}
+		defer r.Close()
+		qctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		if err := r.PrepareSQL(qctx, rest[1]); err != nil {
+			fmt.Fprintf(stderr, "report: %v\n", err)
+			return 1
+		}
+		err = r.Stream(qctx, stdout, *format, rest[1])
+		if err != nil && qctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("the query ran longer than --timeout %s and was stopped", *timeout)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "report: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(stderr, "report: unknown command %q; %s\n", rest[0], usage)
 	return 2
@@ -205,7 +217,14 @@ func who(ctx context.Context, opt Options, format string, args []string, stdout,
 		return 2
 	}
 	opt.Since, opt.Until = f.Since, f.Until
-	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Who(ctx, f) })
+	r, err := openReport(ctx, opt, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	q, qargs := WhoQuery(f)
+	return stream(ctx, r, format, stdout, stderr, q, qargs...)
 }
 
 func profile(ctx context.Context, opt Options, format string, args []string, stdout, stderr io.Writer) int {
@@ -231,7 +250,18 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 		return 2
 	}
 	opt.Since, opt.Until = s, u
-	return run(ctx, opt, format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Profile(ctx, name, s, u) })
+	q, qargs, err := ProfileQuery(name, s, u)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	r, err := openReport(ctx, opt, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	return stream(ctx, r, format, stdout, stderr, q, qargs...)
 }
 
 // run opens the report, runs one question and prints the answer.
@@ -289,6 +319,15 @@ func openWithPolicy(ctx context.Context, opt Options, policyFile string, stderr 
 		return nil, 1
 	}
 	return r, 0
+}
+
+// stream prints the rows of one SELECT as they come.
+func stream(ctx context.Context, r *Report, format string, stdout, stderr io.Writer, q string, args ...any) int {
+	if err := r.Stream(ctx, stdout, format, q, args...); err != nil {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 // answer asks one question and prints the rows.

@@ -64,9 +64,11 @@ FROM (
 	return nil
 }
 
-// Findings returns every finding, ordered by event_time and rule. Call
-// LoadPolicy first.
+// FindingsQuery lists every finding, ordered by event_time and rule.
+const FindingsQuery = `SELECT ` + FindingColumns + ` FROM findings
+	ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`
+
+// Findings returns every finding (FindingsQuery). Call LoadPolicy first.
 func (r *Report) Findings(ctx context.Context) (*Rows, error) {
-	return r.Query(ctx, `SELECT `+FindingColumns+` FROM findings
-		ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`)
+	return r.Query(ctx, FindingsQuery)
 }

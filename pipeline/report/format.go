@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,59 +15,95 @@ import (
 // Formats lists the output formats.
 var Formats = []string{"table", "csv", "json", "md"}
 
-// Write prints rows in a format. Every value is log content and so
-// attacker-controlled: control characters are escaped in tables and
-// Markdown, CSV cells that a spreadsheet would run as a formula are
-// prefixed with a quote, JSON is encoded by encoding/json.
+// Write prints rows in a format (see NewWriter).
 func Write(w io.Writer, format string, rows *Rows) error {
+	out, err := NewWriter(w, format, rows.Columns)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows.Values {
+		if err := out.Row(r); err != nil {
+			return err
+		}
+	}
+	return out.Flush()
+}
+
+// RowWriter prints rows one at a time in a format, so that an answer of
+// millions of rows streams (a table still holds its cells to align them).
+// Every value is log content and so attacker-controlled: control
+// characters are escaped in tables and Markdown, CSV cells that a
+// spreadsheet would run as a formula are prefixed with a quote, JSON is
+// encoded by encoding/json.
+type RowWriter struct {
+	cols  []string
+	row   func([]any) error
+	flush func() error
+}
+
+// Row prints one row.
+func (w *RowWriter) Row(vals []any) error { return w.row(vals) }
+
+// Flush ends the output.
+func (w *RowWriter) Flush() error { return w.flush() }
+
+// NewWriter starts printing rows with the given columns in a format.
+func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
+	out := &RowWriter{cols: cols}
 	switch format {
 	case "table", "":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(rows.Columns, "\t"))
-		for _, r := range rows.Values {
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
 				cells[i] = plain(text(v))
 			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+			_, err := fmt.Fprintln(tw, strings.Join(cells, "\t"))
+			return err
 		}
-		return tw.Flush()
+		out.flush = tw.Flush
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write(rows.Columns)
-		for _, r := range rows.Values {
+		cw.Write(cols)
+		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
 				cells[i] = csvSafe(plain(text(v)))
 			}
-			cw.Write(cells)
+			return cw.Write(cells)
 		}
-		cw.Flush()
-		return cw.Error()
+		out.flush = func() error {
+			cw.Flush()
+			return cw.Error()
+		}
 	case "json":
-		enc := json.NewEncoder(w)
-		for _, r := range rows.Values {
+		bw := bufio.NewWriter(w)
+		enc := json.NewEncoder(bw)
+		out.row = func(r []any) error {
 			obj := make(map[string]any, len(r))
 			for i, v := range r {
-				obj[rows.Columns[i]] = jsonValue(v)
+				obj[cols[i]] = jsonValue(v)
 			}
-			if err := enc.Encode(orderedObject{rows.Columns, obj}); err != nil {
-				return err
-			}
+			return enc.Encode(orderedObject{cols, obj})
 		}
-		return nil
+		out.flush = bw.Flush
 	case "md":
-		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(rows.Columns, " | "), strings.Repeat("---|", len(rows.Columns)))
-		for _, r := range rows.Values {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintf(bw, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
+		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
 				cells[i] = markdown(text(v))
 			}
-			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+			_, err := fmt.Fprintf(bw, "| %s |\n", strings.Join(cells, " | "))
+			return err
 		}
-		return nil
+		out.flush = bw.Flush
+	default:
+		return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
 	}
-	return fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
+	return out, nil
 }
 
 func text(v any) string {

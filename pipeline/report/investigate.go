@@ -17,9 +17,18 @@ import (
 // down: no file access outside the lake folder, no extensions, no
 // configuration changes. Views and tables of the report are available.
 func (r *Report) SQL(ctx context.Context, q string) (*Rows, error) {
+	if err := r.PrepareSQL(ctx, q); err != nil {
+		return nil, err
+	}
+	return r.Query(ctx, q)
+}
+
+// PrepareSQL checks that q is one SELECT and locks the database down, as
+// SQL does before it runs q; then q may be streamed.
+func (r *Report) PrepareSQL(ctx context.Context, q string) error {
 	var parsed string
 	if err := r.DB.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, q).Scan(&parsed); err != nil {
-		return nil, err
+		return err
 	}
 	var ast struct {
 		Error        bool              `json:"error"`
@@ -27,26 +36,23 @@ func (r *Report) SQL(ctx context.Context, q string) (*Rows, error) {
 		Statements   []json.RawMessage `json:"statements"`
 	}
 	if err := json.Unmarshal([]byte(parsed), &ast); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case ast.Error && strings.Contains(ast.ErrorMessage, "Only SELECT statements"):
 		// DuckDB's parser serializes SELECTs only: say what that means here.
-		return nil, errors.New("only one SELECT statement is allowed (sql is read-only: no DDL, DML, COPY, ATTACH, SET or INSTALL)")
+		return errors.New("only one SELECT statement is allowed (sql is read-only: no DDL, DML, COPY, ATTACH, SET or INSTALL)")
 	case ast.Error:
-		return nil, fmt.Errorf("only one SELECT statement is allowed, and this one does not parse: %s", ast.ErrorMessage)
+		return fmt.Errorf("only one SELECT statement is allowed, and this one does not parse: %s", ast.ErrorMessage)
 	case len(ast.Statements) != 1:
-		return nil, fmt.Errorf("only one SELECT statement is allowed, got %d", len(ast.Statements))
+		return fmt.Errorf("only one SELECT statement is allowed, got %d", len(ast.Statements))
 	}
 	if namesManifests(q) {
 		if err := r.needManifests(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := r.lockDown(ctx); err != nil {
-		return nil, err
-	}
-	return r.Query(ctx, q)
+	return r.lockDown(ctx)
 }
 
 func (r *Report) lockDown(ctx context.Context) error {
@@ -87,6 +93,15 @@ var ProfileColumns = []string{"event_time", "event_source", "event_name", "outco
 // its own calls (by sourceIdentity or execution role), the Lake Formation
 // credential requests and S3 reads attributed to it through the chain.
 func (r *Report) Profile(ctx context.Context, name string, since, until time.Time) (*Rows, error) {
+	q, args, err := ProfileQuery(name, since, until)
+	if err != nil {
+		return nil, err
+	}
+	return r.Query(ctx, q, args...)
+}
+
+// ProfileQuery is the SELECT behind Profile, with its parameters.
+func ProfileQuery(name string, since, until time.Time) (string, []any, error) {
 	var sinceArg, untilArg any
 	if !since.IsZero() {
 		sinceArg = since
@@ -94,7 +109,8 @@ func (r *Report) Profile(ctx context.Context, name string, since, until time.Tim
 	if !until.IsZero() {
 		untilArg = until
 	}
-	return r.named(ctx, "investigation/profile", name, sinceArg, untilArg)
+	q, err := queries.Load("investigation/profile")
+	return q.Body(), []any{name, sinceArg, untilArg}, err
 }
 
 // TraceColumns are the columns `trace` prints.

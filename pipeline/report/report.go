@@ -138,16 +138,30 @@ type Rows struct {
 
 // Query runs a SELECT with bound parameters and collects the result.
 func (r *Report) Query(ctx context.Context, q string, args ...any) (*Rows, error) {
-	rows, err := r.DB.QueryContext(ctx, q, args...)
+	out := &Rows{}
+	err := r.Each(ctx, func(cols []string) error { out.Columns = cols; return nil },
+		func(vals []any) error { out.Values = append(out.Values, vals); return nil }, q, args...)
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// Each runs a SELECT with bound parameters and hands its columns, then
+// each row (a new slice each time), to the callbacks.
+func (r *Report) Each(ctx context.Context, header func([]string) error, row func([]any) error, q string, args ...any) error {
+	rows, err := r.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := &Rows{Columns: cols}
+	if err := header(cols); err != nil {
+		return err
+	}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -155,11 +169,26 @@ func (r *Report) Query(ctx context.Context, q string, args ...any) (*Rows, error
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
-		out.Values = append(out.Values, vals)
+		if err := row(vals); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// Stream runs a SELECT and prints its rows as they come, in a format.
+func (r *Report) Stream(ctx context.Context, w io.Writer, format string, q string, args ...any) error {
+	var out *RowWriter
+	err := r.Each(ctx, func(cols []string) (err error) {
+		out, err = NewWriter(w, format, cols)
+		return err
+	}, func(vals []any) error { return out.Row(vals) }, q, args...)
+	if err != nil {
+		return err
+	}
+	return out.Flush()
 }
 
 // db returns the underlying database, for callers that need it.

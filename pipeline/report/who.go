@@ -23,6 +23,12 @@ var WhoColumns = []string{"event_time", "studio_profile", "principal_arn", "engi
 
 // Who lists who accessed which tables and columns, through which engine.
 func (r *Report) Who(ctx context.Context, f WhoFilter) (*Rows, error) {
+	q, args := WhoQuery(f)
+	return r.Query(ctx, q, args...)
+}
+
+// WhoQuery is the SELECT behind Who, with its parameters.
+func WhoQuery(f WhoFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.Table != "" {
@@ -61,5 +67,5 @@ func (r *Report) Who(ctx context.Context, f WhoFilter) (*Rows, error) {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY event_time, studio_profile NULLS LAST, database_name, table_name, column_name NULLS FIRST, event_id"
-	return r.Query(ctx, q, args...)
+	return q, args
 }

@@ -1,6 +1,6 @@
 -- title: Who accessed which table and column, through which engine
 -- produces: column_access
--- needs: query_columns[-1..0], athena_starts, athena_queries[-1..1], lf_calls[0..1], s3_reads
+-- needs: query_columns[-1..1], athena_starts, athena_queries[-1..1], lf_calls[-1..1], s3_reads
 -- One row per (access, table, column). certainty says how the column is
 -- known: 'exact' (the query bound against the catalog), 'parsed' (from the
 -- query's syntax tree), 'table' (only the table is known: column_name is

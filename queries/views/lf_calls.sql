@@ -1,14 +1,15 @@
 -- title: Lake Formation credential requests, attributed
 -- produces: lf_calls
--- needs: events, athena_starts[-1..0], emr_sessions[-1..0]
+-- needs: events, athena_starts[-1..1], emr_sessions[-1..0]
 -- One row per GetDataAccess / GetTemporaryGlue*Credentials call, with the
 -- engine that asked and the Studio profile that caused it:
 --   Athena: the StartQueryExecution of the query id in the audit context;
 --   EMR:    the latest GetClusterSessionCredentials that handed out the
 --           runtime role the call ran as (within 24 hours before it);
 --   other:  the caller's own profile (sourceIdentity or role map).
--- A query's start is at most a day before its credential requests, an EMR
--- session at most 24 hours: the day before is read too.
+-- A query's start is within a day of its credential requests (either way:
+-- clocks differ across services), an EMR session at most 24 hours before:
+-- the days around are read too.
 WITH calls AS (
   SELECT event_id, event_time, event_name, outcome, role_arn, principal_arn, principal_id,
          studio_profile, source_identity, database_name, table_name, query_id, lf_session,

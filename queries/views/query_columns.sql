@@ -1,6 +1,6 @@
 -- title: The columns every Athena query read
 -- produces: query_columns
--- needs: athena_queries[-1..1], athena_starts[-1..1], lf_calls[0..1], catalog_tables
+-- needs: athena_queries[-1..1], athena_starts[-1..1], lf_calls[-1..1], catalog_tables
 -- step: lineage
 -- The Athena queries whose SQL is known (the API's, else CloudTrail's),
 -- with their default database and catalog, the principal whose grant
@@ -8,7 +8,7 @@
 -- The lineage step extracts the columns each one read (package lineage)
 -- against the catalog versions in force and keeps those the grant let it
 -- read. A query is submitted within a second of its start and asks for
--- credentials within a day.
+-- credentials within a day of it.
 SELECT coalesce(q.query_id, s.query_id) AS query_id,
        coalesce(q.query_text, s.query_text) AS query_text,
        coalesce(q.database_name, s.database_name, 'default') AS db,
