@@ -46,7 +46,7 @@ func TestNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Need{{Table: "events"}, {Table: "athena_starts", Lo: -1}, {Table: "emr_sessions", Lo: -1}}
+	want := []Need{{Table: "events"}, {Table: "athena_starts", Lo: -1, Hi: 1}, {Table: "emr_sessions", Lo: -1}}
 	if len(q.Needs) != len(want) {
 		t.Fatalf("needs = %+v, want %+v", q.Needs, want)
 	}
