@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-
-	"github.com/auditlake/auditlake/pipeline/report"
 )
 
 func main() {
@@ -18,11 +16,11 @@ func main() {
 	// AUDITLAKE_CPUPROFILE=FILE writes a CPU profile of the run (for BENCHMARKS.md).
 	if p := os.Getenv("AUDITLAKE_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
-			code := report.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 			pprof.StopCPUProfile()
 			f.Close()
 			os.Exit(code)
 		}
 	}
-	os.Exit(report.Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -50,7 +50,14 @@ type Options struct {
 	Progress io.Writer
 	// Full rebuilds every day.
 	Full bool
+	// MemoryLimit bounds DuckDB's memory during a build (DuckDB's syntax,
+	// e.g. "4GB"; empty: BuildMemoryLimit); what does not fit spills to a
+	// private temporary folder.
+	MemoryLimit string
 }
+
+// BuildMemoryLimit is DuckDB's memory limit during a build by default.
+const BuildMemoryLimit = "4GB"
 
 // Chain is the derived tables as a report reads them.
 type Chain struct {
@@ -66,7 +73,11 @@ type Chain struct {
 	// replay ran.
 	Catalog *catalog.Catalog
 	Grants  *grants.Set
-	// LineageMethods counts the Athena queries extracted, by method.
+	// TempDir is the private folder a build spilled to ("" if none); the
+	// caller removes it when done with the database.
+	TempDir string
+	// LineageMethods counts the Athena queries extracted, by method
+	// ("reused": unchanged since the last build, their rows kept).
 	LineageMethods map[string]int
 }
 
@@ -97,7 +108,7 @@ type builder struct {
 // Open defines on db one view per derived table (and catalog_tables) and,
 // unless opt.Mode is NoBuild, first rebuilds the days whose inputs changed
 // since the last build.
-func Open(ctx context.Context, db *lakedb.DB, opt Options) (*Chain, error) {
+func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error) {
 	steps, err := Steps()
 	if err != nil {
 		return nil, err
@@ -108,6 +119,11 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (*Chain, error) {
 	b := &builder{db: db, opt: opt, steps: steps, old: map[string]*warehouse.Snapshot{}, current: map[string]*warehouse.Snapshot{},
 		all: dayset{}, dirty: map[string]dayset{}, built: map[string]bool{},
 		chain: &Chain{Stale: map[string]int{}, Rebuilt: map[string]int{}, LineageMethods: map[string]int{}}}
+	defer func() {
+		if err != nil && b.chain.TempDir != "" {
+			os.RemoveAll(b.chain.TempDir)
+		}
+	}()
 	if b.context, err = contextHash(opt.Catalog, opt.Grants); err != nil {
 		return nil, err
 	}
@@ -139,6 +155,11 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (*Chain, error) {
 			work = true
 		}
 	}
+	if work {
+		if err := b.limitMemory(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range steps {
 		if s.Global() {
 			if work {
@@ -165,6 +186,26 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (*Chain, error) {
 		}
 	}
 	return b.chain, nil
+}
+
+// limitMemory bounds DuckDB's memory for the build and gives it a private
+// folder to spill to.
+func (b *builder) limitMemory(ctx context.Context) error {
+	limit := b.opt.MemoryLimit
+	if limit == "" {
+		limit = BuildMemoryLimit
+	}
+	dir, err := os.MkdirTemp("", "auditlake-build-spill-")
+	if err != nil {
+		return err
+	}
+	b.chain.TempDir = dir
+	for _, q := range []string{"SET memory_limit = " + lakedb.QuoteLiteral(limit), "SET temp_directory = " + lakedb.QuoteLiteral(dir)} {
+		if _, err := b.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("build: %s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // plan finds the days to rebuild, step by step.

@@ -164,6 +164,9 @@ func TestIncrementalBuildsEqualAFullBuild(t *testing.T) {
 			t.Errorf("after a new day, %s rebuilt %d days, want %d (%v)", name, c3.Rebuilt[name], n, c3.Rebuilt)
 		}
 	}
+	if c3.LineageMethods["reused"] == 0 {
+		t.Errorf("the rebuilt days extracted every query again: %v", c3.LineageMethods)
+	}
 	_, full := mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
 	equal(t, "after a new day", inc, full)
 

@@ -2,6 +2,8 @@ package chain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"database/sql/driver"
 	"fmt"
@@ -140,9 +142,30 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 		g.idx = append(g.idx, i)
 	}
 	grantsKnown := len(gr.Rows()) > 0
+	reuse, err := b.previousColumns(ctx, s, days)
+	if err != nil {
+		return 0, err
+	}
 	var vals [][]driver.Value
+	reused := 0
 	for _, k := range keys {
 		g := groups[k]
+		// A query whose inputs are those it had last build keeps its rows.
+		todo := g.idx[:0:0]
+		for _, ji := range g.idx {
+			j := jobs[ji]
+			lk := lineageKey(j.text, j.db, j.cat, j.principal, k)
+			if old, ok := reuse[j.id]; ok && old.key == lk {
+				vals = append(vals, old.rows...)
+				reused++
+				continue
+			}
+			todo = append(todo, ji)
+		}
+		g.idx = todo
+		if len(todo) == 0 {
+			continue
+		}
 		list := make([]catalog.Table, len(g.tables))
 		for i, t := range g.tables {
 			list[i] = *t
@@ -162,6 +185,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 		}
 		for i, res := range results {
 			j := jobs[g.idx[i]]
+			lk := lineageKey(j.text, j.db, j.cat, j.principal, k)
 			b.chain.LineageMethods[res.Method]++
 			if res.Method == "" {
 				continue
@@ -173,7 +197,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 			for _, a := range res.Accesses {
 				db, table := strings.ToLower(a.Database), strings.ToLower(a.Table)
 				if a.Columns == nil {
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr})
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr, lk})
 					continue
 				}
 				access := gr.Readable(j.principal, a.Database, a.Table, j.at)
@@ -186,12 +210,89 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 					if !allowed && !named[c] {
 						continue // SELECT * silently drops what the grant excludes
 					}
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr})
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, lk})
 				}
 			}
 		}
 	}
+	b.chain.LineageMethods["reused"] += reused
 	return int64(len(vals)), b.appendRows(ctx, "new_"+s.Name, vals)
+}
+
+// previous is what a query's columns were extracted from last build, and
+// its rows.
+type previous struct {
+	key  string
+	rows [][]driver.Value
+}
+
+// previousColumns reads the rows the last build wrote for the days being
+// rebuilt whose Glue tables and grants did not change (a query's columns
+// depend on those too), by query id.
+func (b *builder) previousColumns(ctx context.Context, s *Step, days dayset) (map[string]*previous, error) {
+	out := map[string]*previous{}
+	if b.opt.Full || b.state == nil || b.state.Chain != Hash(b.steps) {
+		return out, nil
+	}
+	global := dayset{}
+	for _, n := range s.Query.Needs {
+		if st := b.stepOf(n.Table); st != nil && st.Global() {
+			global.add(b.dirty[n.Table])
+		}
+	}
+	keep := func(d string) bool { return days[d] && !global[d] }
+	q, err := lakedb.Select(s.Table, b.db.Root, b.old[s.Name], keep)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := b.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	n := len(s.Table.Columns)
+	for rows.Next() {
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		id, _ := vals[0].(string)
+		key, _ := vals[n-1].(string)
+		p := out[id]
+		if p == nil {
+			p = &previous{key: key}
+			out[id] = p
+		}
+		row := make([]driver.Value, n)
+		for i, v := range vals {
+			row[i] = v
+		}
+		p.rows = append(p.rows, row)
+	}
+	return out, rows.Err()
+}
+
+// stepOf is the step that produces a table (nil: an ingested table).
+func (b *builder) stepOf(name string) *Step {
+	for _, s := range b.steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// lineageKey hashes what a query's columns are extracted from.
+func lineageKey(text, db, cat, principal, versions string) string {
+	h := sha256.New()
+	for _, s := range []string{text, db, cat, principal, versions} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // appendRows loads rows into a table of main with DuckDB's appender.

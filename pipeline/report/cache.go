@@ -113,9 +113,9 @@ func dayWanted(d string, since, until time.Time) bool {
 	return true
 }
 
-// cacheDir is where an s3:// lake is cached: $AUDITLAKE_CACHE, else the
+// CacheDir is where an s3:// lake is cached: $AUDITLAKE_CACHE, else the
 // user cache folder, one folder per bucket and prefix.
-func cacheDir(lakeURL string) (string, error) {
+func CacheDir(lakeURL string) (string, error) {
 	base := os.Getenv("AUDITLAKE_CACHE")
 	if base == "" {
 		c, err := os.UserCacheDir()

@@ -73,7 +73,7 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 	var notAfter time.Time
 	if store.IsS3(opt.Lake) {
 		var dir string
-		if dir, err = cacheDir(opt.Lake); err != nil {
+		if dir, err = CacheDir(opt.Lake); err != nil {
 			return nil, err
 		}
 		// Days before Since are needed too: the grants and table versions in
@@ -126,6 +126,9 @@ func (r *Report) Close() error {
 	err := r.DB.Close()
 	if r.tmpDir != "" {
 		os.RemoveAll(r.tmpDir)
+	}
+	if r.Chain != nil && r.Chain.TempDir != "" {
+		os.RemoveAll(r.Chain.TempDir)
 	}
 	return err
 }

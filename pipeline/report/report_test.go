@@ -6,45 +6,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
-	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/auditlake/auditlake/pipeline"
+	scn "github.com/auditlake/auditlake/pipeline/testsupport/scenario"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const scenario = "../../testdata/scenario"
+const scenario = scn.Dir
 
-var (
-	lakeOnce sync.Once
-	lakeDir  string
-	lakeErr  error
-)
-
-// scenarioLake ingests the bundled scenario once per test binary, through
-// the real ingest path.
-func scenarioLake(t *testing.T) string {
-	t.Helper()
-	lakeOnce.Do(func() {
-		dir, err := osMkdirTemp()
-		if err != nil {
-			lakeErr = err
-			return
-		}
-		_, lakeErr = pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: mustWarehouse(dir)})
-		lakeDir = dir
-	})
-	if lakeErr != nil {
-		t.Fatal(lakeErr)
-	}
-	return lakeDir
-}
+func scenarioLake(t *testing.T) string { return scn.Lake(t) }
 
 func openScenario(t *testing.T) *Report {
 	t.Helper()
@@ -192,37 +167,6 @@ func TestS3ReadsAttributed(t *testing.T) {
 	}
 }
 
-func TestMainWhoJSONAndErrors(t *testing.T) {
-	var out, errb bytes.Buffer
-	args := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
-		"--format", "json", "who", "--table", "amazon_reviews_db.amazon_reviews_parquet", "--column", "customer_id"}
-	if code := Main(context.Background(), args, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var row map[string]any
-	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &row) != nil || row["studio_profile"] != "data-scientist-full" || row["query_id"] != q1 {
-		t.Errorf("json output %q", out.String())
-	}
-	for _, bad := range [][]string{
-		{},
-		{"--format", "xml", "who"},
-		{"who", "--bogus"},
-		{"frobnicate"},
-		{"who", "--since", "last tuesday"},
-	} {
-		out.Reset()
-		errb.Reset()
-		if code := Main(context.Background(), bad, &out, &errb); code != 2 || strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
-			t.Errorf("Main(%q) = %d, stderr %q; want 2 and one line", bad, code, errb.String())
-		}
-	}
-	errb.Reset()
-	if code := Main(context.Background(), []string{"--lake", "/no/such/lake", "who"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "/no/such/lake") {
-		t.Errorf("missing lake: exit %d, %q", code, errb.String())
-	}
-}
-
 func TestFormatsEscapeLogContent(t *testing.T) {
 	rows := &Rows{Columns: []string{"a", "b"}, Values: [][]any{{"=HYPERLINK(\"http://evil\")", "x|y\x1b[2J<script>"}}}
 	var b bytes.Buffer
@@ -251,13 +195,9 @@ func TestFormatsEscapeLogContent(t *testing.T) {
 	}
 }
 
-func osMkdirTemp() (string, error) { return os.MkdirTemp("", "auditlake-report-test-") }
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if lakeDir != "" {
-		os.RemoveAll(lakeDir)
-	}
+	scn.Cleanup()
 	os.Exit(code)
 }
 
@@ -383,148 +323,6 @@ func TestProfileAndTrace(t *testing.T) {
 	}
 }
 
-// TestS3Lake: report over a lake that ingest wrote to a real S3 server; the
-// needed partitions are cached locally, and a second run copies nothing.
-func TestS3Lake(t *testing.T) {
-	srv := s3test.Start(t)
-	srv.Env(t)
-	srv.CreateBucket(t, "audit-lake")
-	t.Setenv("AUDITLAKE_CACHE", t.TempDir())
-	ctx := context.Background()
-	lakeURL := "s3://audit-lake/prod"
-	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: lakeURL, Committer: mustWarehouse(lakeURL)}); err != nil {
-		t.Fatal(err)
-	}
-	var out, errb bytes.Buffer
-	args := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--format", "csv",
-		"who", "--column", "customer_id"}
-	if code := Main(ctx, args, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "data-scientist-full") {
-		t.Errorf("who over the S3 lake:\n%s", out.String())
-	}
-	out.Reset()
-	violations := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
-		"--policy", scenario + "/policy.yaml", "--format", "json", "violations"}
-	if code := Main(ctx, violations, &out, &errb); code != 0 || strings.Count(out.String(), "\n") != 15 {
-		t.Errorf("violations over the S3 lake: exit %d, %d findings (want 15): %s", code, strings.Count(out.String(), "\n"), errb.String())
-	}
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte("sagemaker:\n  require_vpc: maybe\n"), 0o644)
-	errb.Reset()
-	if code := Main(ctx, []string{"--lake", lakeURL, "--policy", bad, "violations"}, &out, &errb); code == 0 ||
-		strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 || !strings.Contains(errb.String(), "bad.yaml:2") {
-		t.Errorf("bad policy: exit %d, %q; want one line naming bad.yaml:2", code, errb.String())
-	}
-	dir, _ := cacheDir(lakeURL)
-	_, st, err := Sync(ctx, lakeURL, dir, warehouse.AsOf{}, time.Time{}, time.Time{})
-	if err != nil || st.Copied != 0 || st.Kept == 0 || st.Kept != st.Listed {
-		t.Errorf("second sync = %+v, %v; want every file kept", st, err)
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "_manifest", "*.json")); len(m) != 10 {
-		t.Errorf("cache holds %d manifests, want the lake's 10", len(m))
-	}
-	// --until before the scenario's day leaves nothing to copy.
-	_, st, err = Sync(ctx, lakeURL, t.TempDir(), warehouse.AsOf{}, time.Time{}, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
-	if err != nil || st.Listed != 10 { // only the manifests
-		t.Errorf("sync until June 30 = %+v, %v", st, err)
-	}
-}
-
-func TestMainAlertSendsOnce(t *testing.T) {
-	state := t.TempDir() + "/alert-state.json"
-	args := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
-		"--policy", scenario + "/policy.yaml", "alert", "--state", state}
-	var out, errb bytes.Buffer
-	if code := Main(context.Background(), args, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	first := strings.Count(out.String(), "\n")
-	out.Reset()
-	if code := Main(context.Background(), args, &out, &errb); code != 0 || out.Len() != 0 {
-		t.Errorf("second run: exit %d, sent %q", code, out.String())
-	}
-	if first == 0 || !strings.Contains(errb.String(), "0 new") {
-		t.Errorf("first run sent %d findings; stderr %q", first, errb.String())
-	}
-	errb.Reset()
-	if code := Main(context.Background(), []string{"alert"}, &out, &errb); code != 2 {
-		t.Errorf("alert without --state: exit %d", code)
-	}
-}
-
-func TestMainCompliance(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "report.html")
-	base := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--policy", scenario + "/policy.yaml"}
-	var o, e bytes.Buffer
-	if code := Main(context.Background(), append(base, "compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", out), &o, &e); code != 0 {
-		t.Fatalf("exit %d: %s", code, e.String())
-	}
-	b, err := os.ReadFile(out)
-	if err != nil || !bytes.Contains(b, []byte("<html")) || !bytes.Contains(b, []byte("data-scientist-full")) {
-		t.Errorf("compliance html (%d bytes, %v)", len(b), err)
-	}
-	for _, bad := range [][]string{
-		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02"},
-		{"compliance", "--since", "2026-07-02", "--until", "2026-07-01", "--out", out},
-		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.pdf"},
-	} {
-		e.Reset()
-		if code := Main(context.Background(), append(base, bad...), &o, &e); code != 2 {
-			t.Errorf("%q: exit %d, %q", bad, code, e.String())
-		}
-	}
-}
-
-// --as-of reads the lake as an earlier snapshot left it; every answer
-// states its snapshot; a v2 lake is refused with the way out.
-func TestAsOfAndSnapshotLine(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	w := mustWarehouse(dir)
-	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs/trail-bucket"}, Lake: dir, Committer: w}); err != nil {
-		t.Fatal(err)
-	}
-	first, err := w.Snapshot(ctx, "events", warehouse.AsOf{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(5 * time.Millisecond) // snapshot times are in milliseconds
-	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: w}); err != nil {
-		t.Fatal(err)
-	}
-	count := func(args ...string) (string, string) {
-		t.Helper()
-		var out, errb bytes.Buffer
-		args = append(append([]string{"--lake", dir, "--format", "csv"}, args...), "sql", "SELECT count(*) AS n FROM events")
-		if code := Main(ctx, args, &out, &errb); code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
-		}
-		return strings.TrimSpace(strings.TrimPrefix(out.String(), "n\n")), errb.String()
-	}
-	if n, errs := count(); n != "46" || !strings.Contains(errs, "lake snapshot ") || !strings.Contains(errs, "events ") {
-		t.Errorf("current: %s events, stderr %q", n, errs)
-	}
-	if n, errs := count("--as-of", fmt.Sprint(first.ID)); n != "37" || !strings.Contains(errs, fmt.Sprintf("events %d ", first.ID)) {
-		t.Errorf("as of %d: %s events, stderr %q; want the first run's 37", first.ID, n, errs)
-	}
-	if n, _ := count("--as-of", first.Time.Add(time.Millisecond).Format(time.RFC3339Nano)); n != "37" {
-		t.Errorf("as of %s: %s events, want 37", first.Time, n)
-	}
-	var out, errb bytes.Buffer
-	if code := Main(ctx, []string{"--lake", dir, "--as-of", "yesterday-ish", "sql", "SELECT 1"}, &out, &errb); code != 2 {
-		t.Errorf("bad --as-of: exit %d", code)
-	}
-	v2 := t.TempDir()
-	os.MkdirAll(filepath.Join(v2, "events", "dt=2026-07-01", "profile=x"), 0o755)
-	os.WriteFile(filepath.Join(v2, "events", "dt=2026-07-01", "profile=x", "a.parquet"), []byte("PAR1"), 0o644)
-	errb.Reset()
-	if code := Main(ctx, []string{"--lake", v2, "sql", "SELECT 1"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "ingest migrate") {
-		t.Errorf("v2 lake: exit %d, %q; want a refusal naming ingest migrate", code, errb.String())
-	}
-}
-
 // The read-only SQL cannot read files a user put in DuckDB's default
 // temporary folder (./.tmp, which DuckDB allows besides the lake), and a
 // query that runs too long is stopped.
@@ -549,19 +347,4 @@ func TestSQLSandboxHasNoTempSideDoor(t *testing.T) {
 	}
 }
 
-func TestSQLTimeoutFlag(t *testing.T) {
-	var out, errb bytes.Buffer
-	args := []string{"--lake", scenarioLake(t), "--timeout", "300ms", "sql", "SELECT count(*) FROM range(100000000000) a, range(10) b"}
-	if code := Main(context.Background(), args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "longer than --timeout 300ms") {
-		t.Errorf("exit %d, stderr %q; want the query stopped at its timeout", code, errb.String())
-	}
-}
-
-// mustWarehouse is the committer for a test lake, as the ingest CLI uses.
-func mustWarehouse(loc string) *warehouse.Warehouse {
-	w, err := warehouse.Open(context.Background(), loc)
-	if err != nil {
-		panic(err)
-	}
-	return w
-}
+func mustWarehouse(loc string) *warehouse.Warehouse { return scn.Warehouse(loc) }

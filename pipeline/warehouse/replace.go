@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/auditlake/auditlake/schemas"
 )
 
 // Replace commits, as one snapshot of table name (created from schemas/
@@ -17,6 +19,9 @@ import (
 // are recorded in the snapshot summary. It returns the table's snapshot
 // after the commit (its current one when there was nothing to change).
 func (w *Warehouse) Replace(ctx context.Context, name string, drop func(File) bool, keys []string, props map[string]string) (int64, error) {
+	if err := w.Evolve(ctx, name); err != nil {
+		return 0, err
+	}
 	for attempt := 0; attempt < commitAttempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(50*attempt) * time.Millisecond)
@@ -79,4 +84,56 @@ func (w *Warehouse) Replace(ctx context.Context, name string, drop func(File) bo
 		return nt.CurrentSnapshot().SnapshotID, nil
 	}
 	return 0, fmt.Errorf("%s: gave up after %d conflicting commits", name, commitAttempts)
+}
+
+// Evolve adds to table name the columns its schemas/ file gained since the
+// table was created (schemas/ only ever appends columns, so each new
+// column gets the next field id, its position), in one commit of its own.
+func (w *Warehouse) Evolve(ctx context.Context, name string) error {
+	tbl, err := schemas.Load(name)
+	if err != nil {
+		return err
+	}
+	def, err := Definition(tbl)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; attempt < commitAttempts; attempt++ {
+		t, err := w.ensure(ctx, name)
+		if err != nil {
+			return err
+		}
+		have := t.Schema()
+		var missing []iceberg.NestedField
+		for _, f := range def.Schema.Fields() {
+			if _, ok := have.FindFieldByName(f.Name); !ok {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		tx := t.NewTransaction()
+		up := tx.UpdateSchema(true, false)
+		for _, f := range missing {
+			up = up.AddColumn([]string{f.Name}, f.Type, f.Doc, false, nil)
+		}
+		if err := up.Commit(); err != nil {
+			return fmt.Errorf("%s: add columns: %w", name, err)
+		}
+		nt, err := tx.Commit(ctx)
+		if conflict(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: add columns: %w", name, err)
+		}
+		for _, f := range missing {
+			if got, ok := nt.Schema().FindFieldByName(f.Name); !ok || got.ID != f.ID {
+				return fmt.Errorf("%s: column %s got field id %d, want %d (its position in schemas/)", name, f.Name, got.ID, f.ID)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: gave up adding columns after %d conflicting commits", name, commitAttempts)
 }

@@ -6,4 +6,5 @@ SELECT coalesce(
   (SELECT query_id FROM athena_starts WHERE query_id = $1),
   (SELECT query_id FROM athena_queries WHERE query_id = $1),
   (SELECT max(query_id) FROM lf_calls WHERE event_id = $1),
-  (SELECT max(query_id) FROM s3_reads WHERE event_id = $1 OR request_id = $1))
+  (SELECT max(query_id) FROM s3_reads WHERE event_id = $1),
+  (SELECT max(query_id) FROM s3_reads WHERE request_id = $1))

@@ -28,18 +28,24 @@ WITH calls AS (
 SELECT c.*,
        CASE
          WHEN c.engine = 'athena' AND s.studio_profile IS NOT NULL THEN s.studio_profile
-         WHEN c.engine = 'emr' AND e.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.studio_profile
+         WHEN c.engine = 'emr' AND e.x.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.x.studio_profile
          ELSE c.studio_profile
        END AS caused_by_profile,
        CASE
          WHEN c.engine = 'athena' AND s.studio_profile IS NOT NULL THEN 'athena_query'
-         WHEN c.engine = 'emr' AND e.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN 'emr_runtime_role'
+         WHEN c.engine = 'emr' AND e.x.studio_profile IS NOT NULL AND c.event_time - e.event_time <= INTERVAL 24 HOUR THEN 'emr_runtime_role'
          WHEN c.studio_profile IS NOT NULL THEN 'caller'
        END AS attributed_via,
-       coalesce(s.event_id, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.event_id END) AS cause_event_id,
-       coalesce(s.principal_arn, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.principal_arn END, c.principal_arn) AS caused_by_principal,
-       coalesce(s.source_identity, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.source_identity END, c.source_identity) AS caused_by_source_identity
+       coalesce(s.event_id, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.x.event_id END) AS cause_event_id,
+       coalesce(s.principal_arn, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.x.principal_arn END, c.principal_arn) AS caused_by_principal,
+       coalesce(s.source_identity, CASE WHEN c.event_time - e.event_time <= INTERVAL 24 HOUR THEN e.x.source_identity END, c.source_identity) AS caused_by_source_identity
 FROM calls c
 -- One equality (no condition on c alone in ON): a hash join, not a nested loop.
 LEFT JOIN athena_starts s ON s.query_id = CASE WHEN c.engine = 'athena' THEN c.query_id END
-ASOF LEFT JOIN emr_sessions e ON c.role_arn = e.runtime_role AND c.event_time >= e.event_time
+-- One session per runtime role and second (the smallest event id), so
+-- that ties resolve the same way every build.
+ASOF LEFT JOIN (SELECT runtime_role, event_time, arg_min(x, x.event_id) AS x
+                FROM (SELECT runtime_role, event_time, {'event_id': event_id, 'studio_profile': studio_profile,
+                             'principal_arn': principal_arn, 'source_identity': source_identity} AS x FROM emr_sessions)
+                GROUP BY runtime_role, event_time) e
+  ON c.role_arn = e.runtime_role AND c.event_time >= e.event_time

@@ -10,8 +10,10 @@
 -- at most 12 hours, so the day before and after are read); other reads to
 -- their caller. A read of a location registered to a catalog table by a
 -- principal that is not a Lake Formation session bypassed Lake Formation.
-WITH reads AS (
-  SELECT *, event_time + INTERVAL 5 MINUTE AS match_time,
+WITH reads AS ( -- only the columns used: events rows are wide (raw, request_parameters)
+  SELECT event_id, event_time, log_source, event_name, outcome, s3_bucket, s3_key, bytes, principal_arn, role_arn,
+         session_name, lf_session, source_identity, source_ip, vpc_endpoint_id, request_id, s3_host_id, studio_profile,
+         event_time + INTERVAL 5 MINUTE AS match_time,
          CASE WHEN source_identity LIKE 'V2.%' AND split_part(source_identity, '.', 2) = account_id
               THEN split_part(source_identity, '.', 3) END AS v2_role_id,
          row_number() OVER (PARTITION BY coalesce(request_id, event_id), event_name
@@ -20,23 +22,34 @@ WITH reads AS (
   WHERE event_source = 's3.amazonaws.com' AND NOT network_view
     AND event_name IN ('GetObject', 'SelectObjectContent', 'HeadObject')
 ),
-calls AS (
-  SELECT event_id, event_time, lf_session, split_part(principal_id, ':', 1) AS role_id,
-         caused_by_profile, caused_by_principal, engine, query_id
-  FROM lf_calls
+calls AS ( -- one call per session (or role) and second, the smallest event id: ties resolve the same way every build
+  SELECT lf_session, NULL AS role_id, event_time, arg_min(c, c.event_id) AS c
+  FROM (SELECT lf_session, event_time, {'event_id': event_id, 'caused_by_profile': caused_by_profile,
+               'caused_by_principal': caused_by_principal, 'engine': engine, 'query_id': query_id} AS c
+        FROM lf_calls WHERE lf_session IS NOT NULL)
+  GROUP BY lf_session, event_time
 ),
-prefixes AS ( -- every folder of the object's URL: s3://b/, s3://b/p/, s3://b/p/q/, …
+role_calls AS (
+  SELECT role_id, event_time, arg_min(c, c.event_id) AS c
+  FROM (SELECT split_part(principal_id, ':', 1) AS role_id, event_time, {'event_id': event_id, 'caused_by_profile': caused_by_profile,
+               'caused_by_principal': caused_by_principal, 'engine': engine, 'query_id': query_id} AS c
+        FROM lf_calls WHERE principal_id LIKE 'AROA%')
+  GROUP BY role_id, event_time
+),
+prefixes AS ( -- every folder of the object's URL, for reads of a bucket some table lives in
   SELECT event_id, event_time,
          unnest(list_transform(range(1, len(parts)), i -> array_to_string(parts[1:i], '/') || '/')) AS prefix
   FROM (SELECT event_id, event_time, string_split('s3://' || s3_bucket || '/' || coalesce(s3_key, ''), '/') AS parts
-        FROM reads WHERE s3_bucket IS NOT NULL)
+        FROM reads
+        WHERE copy = 1 AND s3_bucket IN (SELECT split_part(location_folder, '/', 3) FROM catalog_tables))
 ),
 located AS ( -- the catalog table whose location is the longest folder of the object
-  SELECT p.event_id, t.database_name, t.table_name
+  SELECT event_id, best.database_name, best.table_name
+  FROM (SELECT p.event_id, arg_max({'database_name': t.database_name, 'table_name': t.table_name}, length(t.location_folder)) AS best
   FROM prefixes p JOIN catalog_tables t
     ON t.location_folder = p.prefix
    AND p.event_time >= t.valid_from AND (t.valid_to IS NULL OR p.event_time < t.valid_to)
-  QUALIFY row_number() OVER (PARTITION BY p.event_id ORDER BY length(t.location_folder) DESC) = 1
+  GROUP BY p.event_id)
 )
 SELECT r.event_id, r.event_time, r.log_source, r.event_name, r.outcome, r.s3_bucket, r.s3_key, r.bytes,
        r.principal_arn, r.role_arn, r.session_name, r.lf_session, r.source_identity, r.source_ip,
@@ -44,15 +57,15 @@ SELECT r.event_id, r.event_time, r.log_source, r.event_name, r.outcome, r.s3_buc
        loc.database_name, loc.table_name,
        (r.lf_session IS NOT NULL OR coalesce(r.source_identity, '') LIKE 'V2.%') AS via_lake_formation,
        (loc.table_name IS NOT NULL AND r.lf_session IS NULL AND coalesce(r.source_identity, '') NOT LIKE 'V2.%') AS lf_bypass,
-       coalesce(s.engine, v.engine, 's3') AS engine,
-       coalesce(s.event_id, v.event_id) AS lf_event_id,
-       coalesce(s.query_id, v.query_id) AS query_id,
-       coalesce(s.caused_by_profile, v.caused_by_profile, r.studio_profile) AS studio_profile,
-       coalesce(s.caused_by_principal, v.caused_by_principal, r.principal_arn) AS attributed_principal,
-       CASE WHEN s.event_id IS NOT NULL THEN 'lf_session' WHEN v.event_id IS NOT NULL THEN 'lf_source_identity'
+       coalesce(s.c.engine, v.c.engine, 's3') AS engine,
+       coalesce(s.c.event_id, v.c.event_id) AS lf_event_id,
+       coalesce(s.c.query_id, v.c.query_id) AS query_id,
+       coalesce(s.c.caused_by_profile, v.c.caused_by_profile, r.studio_profile) AS studio_profile,
+       coalesce(s.c.caused_by_principal, v.c.caused_by_principal, r.principal_arn) AS attributed_principal,
+       CASE WHEN s.c.event_id IS NOT NULL THEN 'lf_session' WHEN v.c.event_id IS NOT NULL THEN 'lf_source_identity'
             WHEN r.studio_profile IS NOT NULL THEN 'caller' END AS attributed_via
 FROM reads r
 LEFT JOIN located loc ON loc.event_id = r.event_id
 ASOF LEFT JOIN calls s ON s.lf_session = r.lf_session AND r.match_time >= s.event_time
-ASOF LEFT JOIN calls v ON v.role_id = r.v2_role_id AND r.match_time >= v.event_time
+ASOF LEFT JOIN role_calls v ON v.role_id = r.v2_role_id AND r.match_time >= v.event_time
 WHERE r.copy = 1

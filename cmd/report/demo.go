@@ -1,4 +1,4 @@
-package report
+package main
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
@@ -47,7 +48,7 @@ func Demo(ctx context.Context, scenario, format string, keep bool, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	r, err := Open(ctx, Options{Lake: lakeDir,
+	r, err := report.Open(ctx, report.Options{Lake: lakeDir,
 		Catalog: []string{filepath.Join(scenario, "catalog")}, Grants: []string{filepath.Join(scenario, "grants")}})
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func Demo(ctx context.Context, scenario, format string, keep bool, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := Write(w, format, rows); err != nil {
+	if err := report.Write(w, format, rows); err != nil {
 		return err
 	}
 
@@ -78,7 +79,7 @@ func Demo(ctx context.Context, scenario, format string, keep bool, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := Write(w, format, rows); err != nil {
+	if err := report.Write(w, format, rows); err != nil {
 		return err
 	}
 	if keep {

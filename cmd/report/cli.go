@@ -1,4 +1,4 @@
-package report
+package main
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
+	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
@@ -40,7 +41,7 @@ func (l *list) Set(v string) error {
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var opt Options
+	var opt report.Options
 	fs.StringVar(&opt.Lake, "lake", "lake", "lake folder or s3://bucket/prefix")
 	fs.Var((*list)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
 	fs.Var((*list)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
@@ -101,7 +102,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 		defer r.Close()
-		return stream(ctx, r, *format, stdout, stderr, FindingsQuery)
+		return stream(ctx, r, *format, stdout, stderr, report.FindingsQuery)
 	case "who":
 		return who(ctx, opt, *format, rest[1:], stdout, stderr)
 	case "profile":
@@ -112,7 +113,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if rest[0] == "trace" {
-			return run(ctx, opt, *format, stdout, stderr, func(r *Report) (*Rows, error) { return r.Trace(ctx, rest[1]) })
+			return run(ctx, opt, *format, stdout, stderr, func(r *report.Report) (*report.Rows, error) { return r.Trace(ctx, rest[1]) })
 		}
 		r, err := openReport(ctx, opt, stderr)
 		if err != nil {
@@ -142,7 +143,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // build is `report build [--full]`: bring the derived tables up to date
 // (every day with --full) and say what was rebuilt.
-func build(ctx context.Context, opt Options, args []string, stdout, stderr io.Writer) int {
+func build(ctx context.Context, opt report.Options, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&opt.Full, "full", false, "rebuild every day")
@@ -187,7 +188,7 @@ func usageError(stdout, stderr io.Writer, err error) int {
 }
 
 func validFormat(f string) bool {
-	for _, x := range Formats {
+	for _, x := range report.Formats {
 		if f == x {
 			return true
 		}
@@ -195,10 +196,10 @@ func validFormat(f string) bool {
 	return false
 }
 
-func who(ctx context.Context, opt Options, format string, args []string, stdout, stderr io.Writer) int {
+func who(ctx context.Context, opt report.Options, format string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("who", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var f WhoFilter
+	var f report.WhoFilter
 	fs.StringVar(&f.Table, "table", "", "table as DB.TABLE (or TABLE)")
 	fs.StringVar(&f.Column, "column", "", "column name")
 	fs.StringVar(&f.Profile, "profile", "", "SageMaker Studio user profile")
@@ -223,11 +224,11 @@ func who(ctx context.Context, opt Options, format string, args []string, stdout,
 		return 1
 	}
 	defer r.Close()
-	q, qargs := WhoQuery(f)
+	q, qargs := report.WhoQuery(f)
 	return stream(ctx, r, format, stdout, stderr, q, qargs...)
 }
 
-func profile(ctx context.Context, opt Options, format string, args []string, stdout, stderr io.Writer) int {
+func profile(ctx context.Context, opt report.Options, format string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	since := fs.String("since", "", "from this time")
@@ -250,7 +251,7 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 		return 2
 	}
 	opt.Since, opt.Until = s, u
-	q, qargs, err := ProfileQuery(name, s, u)
+	q, qargs, err := report.ProfileQuery(name, s, u)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
@@ -265,21 +266,21 @@ func profile(ctx context.Context, opt Options, format string, args []string, std
 }
 
 // run opens the report, runs one question and prints the answer.
-func run(ctx context.Context, opt Options, format string, stdout, stderr io.Writer, ask func(*Report) (*Rows, error)) int {
+func run(ctx context.Context, opt report.Options, format string, stdout, stderr io.Writer, ask func(*report.Report) (*report.Rows, error)) int {
 	r, err := openReport(ctx, opt, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
 	defer r.Close()
-	return answer(stdout, stderr, format, func() (*Rows, error) { return ask(r) })
+	return answer(stdout, stderr, format, func() (*report.Rows, error) { return ask(r) })
 }
 
 // openReport opens the report and says on stderr which snapshots it reads
 // (every answer can be reproduced with --as-of) and whether ingested rows
 // wait for a commit.
-func openReport(ctx context.Context, opt Options, stderr io.Writer) (*Report, error) {
-	r, err := Open(ctx, opt)
+func openReport(ctx context.Context, opt report.Options, stderr io.Writer) (*report.Report, error) {
+	r, err := report.Open(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +303,7 @@ func openReport(ctx context.Context, opt Options, stderr io.Writer) (*Report, er
 // openWithPolicy loads the policy (--policy, or the defaults), opens the
 // report and applies the policy. On failure it prints one line and returns
 // a nil report and the exit code.
-func openWithPolicy(ctx context.Context, opt Options, policyFile string, stderr io.Writer) (*Report, int) {
+func openWithPolicy(ctx context.Context, opt report.Options, policyFile string, stderr io.Writer) (*report.Report, int) {
 	p, err := loadPolicy(policyFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
@@ -322,7 +323,7 @@ func openWithPolicy(ctx context.Context, opt Options, policyFile string, stderr 
 }
 
 // stream prints the rows of one SELECT as they come.
-func stream(ctx context.Context, r *Report, format string, stdout, stderr io.Writer, q string, args ...any) int {
+func stream(ctx context.Context, r *report.Report, format string, stdout, stderr io.Writer, q string, args ...any) int {
 	if err := r.Stream(ctx, stdout, format, q, args...); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
@@ -331,13 +332,13 @@ func stream(ctx context.Context, r *Report, format string, stdout, stderr io.Wri
 }
 
 // answer asks one question and prints the rows.
-func answer(stdout, stderr io.Writer, format string, ask func() (*Rows, error)) int {
+func answer(stdout, stderr io.Writer, format string, ask func() (*report.Rows, error)) int {
 	rows, err := ask()
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
-	if err := Write(stdout, format, rows); err != nil {
+	if err := report.Write(stdout, format, rows); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
@@ -352,10 +353,10 @@ func loadPolicy(path string) (*policy.Policy, error) {
 	return policy.Load(path)
 }
 
-func alert(ctx context.Context, opt Options, policyFile string, args []string, stdout, stderr io.Writer) int {
+func alert(ctx context.Context, opt report.Options, policyFile string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("alert", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var a AlertOptions
+	var a report.AlertOptions
 	fs.StringVar(&a.State, "state", "", "state file (local path or s3://bucket/key): findings already sent")
 	fs.StringVar(&a.Webhook, "webhook", "", "Slack-compatible webhook URL")
 	fs.StringVar(&a.SNSTopic, "sns", "", "SNS topic ARN")
@@ -382,7 +383,7 @@ func alert(ctx context.Context, opt Options, policyFile string, args []string, s
 }
 
 // complianceCmd is `report compliance --since T --until T --out FILE [--policy F]`.
-func complianceCmd(ctx context.Context, opt Options, policyFile string, args []string, stdout, stderr io.Writer) int {
+func complianceCmd(ctx context.Context, opt report.Options, policyFile string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compliance", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	since := fs.String("since", "", "from this time (RFC 3339, YYYY-MM-DD or a duration such as 30d)")
@@ -401,7 +402,7 @@ func complianceCmd(ctx context.Context, opt Options, policyFile string, args []s
 		return 2
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
-	if !slices.Contains(ComplianceFormats, format) {
+	if !slices.Contains(report.ComplianceFormats, format) {
 		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json or .html\n", *out)
 		return 2
 	}
