@@ -37,14 +37,14 @@ func WhoQuery(f WhoFilter) (string, []any) {
 			db, table = "", f.Table
 		}
 		if db != "" {
-			where = append(where, "lower(database_name) = lower(?)")
+			where = append(where, "database_name = lower(?)") // column_access names are lower case
 			args = append(args, db)
 		}
-		where = append(where, "lower(table_name) = lower(?)")
+		where = append(where, "table_name = lower(?)")
 		args = append(args, table)
 	}
 	if f.Column != "" {
-		where = append(where, "lower(column_name) = lower(?)")
+		where = append(where, "column_name = lower(?)")
 		args = append(args, f.Column)
 	}
 	if f.Profile != "" {

@@ -8,7 +8,8 @@
 -- Formation grant in force (SELECT * silently drops excluded columns);
 -- failed queries keep the columns they attempted, with their outcome.
 -- Engines that log no SQL (EMR, Glue, Redshift) and direct S3 reads of
--- catalog locations give table-level rows. A query's credential requests
+-- catalog locations give table-level rows. Names are lower case, as Glue
+-- keeps them, so that a lookup by name reads only its row groups. A query's credential requests
 -- may fall on the day after it started, its submission on the day before.
 WITH athena AS (
   SELECT c.query_id, c.database_name, c.table_name, c.column_name, c.certainty, c.allowed, c.event_time,
@@ -21,7 +22,7 @@ WITH athena AS (
   LEFT JOIN (SELECT DISTINCT query_id FROM lf_calls WHERE outcome = 'denied' AND query_id IS NOT NULL) d ON d.query_id = c.query_id
 )
 SELECT event_time, studio_profile, source_identity, principal_arn, 'athena' AS engine,
-       database_name, table_name, column_name, certainty,
+       lower(database_name) AS database_name, lower(table_name) AS table_name, lower(column_name) AS column_name, certainty,
        CASE
          WHEN state = 'SUCCEEDED' THEN 'success'
          WHEN state = 'FAILED' AND (error_message ILIKE '%not authorized%' OR error_message ILIKE '%access denied%'
@@ -36,20 +37,20 @@ FROM athena
 UNION ALL
 -- Athena queries whose SQL is unknown: the tables Lake Formation vended.
 SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_by_principal, 'athena',
-       l.database_name, l.table_name, NULL, 'table', l.outcome, l.query_id, coalesce(l.cause_event_id, l.event_id)
+       lower(l.database_name), lower(l.table_name), NULL, 'table', l.outcome, l.query_id, coalesce(l.cause_event_id, l.event_id)
 FROM lf_calls l
 WHERE l.engine = 'athena' AND l.table_name IS NOT NULL
   AND (l.query_id IS NULL OR NOT EXISTS (SELECT 1 FROM query_columns c WHERE c.query_id = l.query_id))
 UNION ALL
 -- EMR, Glue, Redshift and direct credential requests: table level.
 SELECT l.event_time, l.caused_by_profile, l.caused_by_source_identity, l.caused_by_principal, l.engine,
-       l.database_name, l.table_name, NULL, 'table', l.outcome, l.query_id, l.event_id
+       lower(l.database_name), lower(l.table_name), NULL, 'table', l.outcome, l.query_id, l.event_id
 FROM lf_calls l
 WHERE l.engine <> 'athena' AND l.table_name IS NOT NULL
 UNION ALL
 -- S3 reads of catalog locations outside an engine: with vended credentials,
 -- or around Lake Formation entirely (lf_bypass in s3_reads).
 SELECT r.event_time, r.studio_profile, r.source_identity, r.attributed_principal, 's3',
-       r.database_name, r.table_name, NULL, 'table', r.outcome, r.query_id, r.event_id
+       lower(r.database_name), lower(r.table_name), NULL, 'table', r.outcome, r.query_id, r.event_id
 FROM s3_reads r
 WHERE r.table_name IS NOT NULL AND r.engine NOT IN ('athena', 'emr', 'glue', 'redshift')
