@@ -16,7 +16,6 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/pipeline/report"
-	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
@@ -154,8 +153,8 @@ func build(ctx context.Context, opt report.Options, args []string, stdout, stder
 		fmt.Fprintf(stderr, "report build: unexpected argument %q; %s\n", fs.Arg(0), usage)
 		return 2
 	}
-	if opt.NoBuild || opt.AsOf != (warehouse.AsOf{}) || store.IsS3(opt.Lake) {
-		fmt.Fprintln(stderr, "report build: builds the current state of a local lake folder: no --no-build, --as-of or s3:// lake")
+	if opt.NoBuild || opt.AsOf != (warehouse.AsOf{}) {
+		fmt.Fprintln(stderr, "report build: builds the lake's current state: no --no-build or --as-of")
 		return 2
 	}
 	opt.Progress = stderr

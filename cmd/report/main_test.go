@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
@@ -84,6 +87,18 @@ func TestS3Lake(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "data-scientist-full") {
 		t.Errorf("who over the S3 lake:\n%s", out.String())
 	}
+	// That answer built the derived tables into the S3 lake: the next
+	// command builds nothing, and reads them from the cache.
+	errb.Reset()
+	build := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "build"}
+	if code := Main(ctx, build, &out, &errb); code != 0 || !strings.Contains(out.String(), ": 0 days rebuilt") {
+		t.Errorf("build after the first answer: exit %d, %q, %s; want nothing rebuilt", code, out.String(), errb.String())
+	}
+	listed, err := srv.Client(t).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("audit-lake"), Prefix: aws.String("prod/_build/")})
+	if err != nil || len(listed.Contents) != 2 { // the state and its catalog_tables
+		t.Errorf("the S3 lake holds %d build files (%v), want 2", len(listed.Contents), err)
+	}
+	out.Reset()
 	out.Reset()
 	violations := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
 		"--policy", scenario + "/policy.yaml", "--format", "json", "violations"}
@@ -107,7 +122,7 @@ func TestS3Lake(t *testing.T) {
 	}
 	// --until before the scenario's day leaves nothing to copy.
 	_, st, err = report.Sync(ctx, lakeURL, t.TempDir(), warehouse.AsOf{}, time.Time{}, time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC))
-	if err != nil || st.Listed != 10 { // only the manifests
+	if err != nil || st.Listed != 12 { // only the manifests, the build state and its catalog_tables
 		t.Errorf("sync until June 30 = %+v, %v", st, err)
 	}
 }

@@ -50,6 +50,10 @@ type Options struct {
 	Progress io.Writer
 	// Full rebuilds every day.
 	Full bool
+	// Store is where build states and derived data files are written and
+	// states are read (nil: the lake folder db reads). For an s3:// lake
+	// read through a local copy, it is the lake's store.
+	Store store.Store
 	// MemoryLimit bounds DuckDB's memory during a build (DuckDB's syntax,
 	// e.g. "4GB"; empty: BuildMemoryLimit); what does not fit spills to a
 	// private temporary folder.
@@ -114,7 +118,7 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 		return nil, err
 	}
 	if opt.Mode == Commit && db.Warehouse == nil {
-		return nil, errors.New("chain: the lake is a local copy: it cannot be built here (build with --no-build or in memory)")
+		return nil, errors.New("chain: no catalog to commit the derived tables through")
 	}
 	b := &builder{db: db, opt: opt, steps: steps, old: map[string]*warehouse.Snapshot{}, current: map[string]*warehouse.Snapshot{},
 		all: dayset{}, dirty: map[string]dayset{}, built: map[string]bool{},
@@ -127,9 +131,11 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 	if b.context, err = contextHash(opt.Catalog, opt.Grants); err != nil {
 		return nil, err
 	}
-	st, err := store.NewDir(db.Root)
-	if err != nil {
-		return nil, err
+	st := opt.Store
+	if st == nil {
+		if st, err = store.NewDir(db.Root); err != nil {
+			return nil, err
+		}
 	}
 	if b.state, err = LatestState(ctx, st, opt.NotAfter); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditlake/auditlake/pipeline/chain"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -28,19 +29,27 @@ type CacheStats struct {
 // dir. Files already in the cache with the same size are kept: data files
 // are written once under names that hash their bytes.
 // DuckDB's S3 extension is not used: it cannot be installed everywhere.
+//
+// It copies too the derived tables as the newest build made at or before
+// the snapshots read left them (up to until), and the build's state.
 func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, until time.Time, opts ...warehouse.Option) (map[string]*warehouse.Snapshot, CacheStats, error) {
+	snaps, st, _, err := syncLake(ctx, lakeURL, dir, as, since, until, opts...)
+	return snaps, st, err
+}
+
+func syncLake(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, until time.Time, opts ...warehouse.Option) (map[string]*warehouse.Snapshot, CacheStats, *warehouse.Warehouse, error) {
 	var st CacheStats
 	w, err := warehouse.Open(ctx, lakeURL, opts...)
 	if err != nil {
-		return nil, st, err
+		return nil, st, nil, err
 	}
 	src := w.Store()
 	if err := lake.CheckLayout(ctx, src); err != nil {
-		return nil, st, err
+		return nil, st, nil, err
 	}
 	dst, err := store.NewDir(dir)
 	if err != nil {
-		return nil, st, err
+		return nil, st, nil, err
 	}
 	copyKey := func(key string, size int64) error {
 		st.Listed++
@@ -68,18 +77,18 @@ func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, un
 	for _, name := range schemas.Tables() {
 		snap, err := w.Snapshot(ctx, name, as, nil)
 		if err != nil {
-			return nil, st, fmt.Errorf("%s: %w", name, err)
+			return nil, st, nil, fmt.Errorf("%s: %w", name, err)
 		}
 		kept := snap.Files[:0]
 		for _, f := range snap.Files {
 			if f.Key == "" {
-				return nil, st, fmt.Errorf("%s: data file %s is outside the lake", name, f.URI)
+				return nil, st, nil, fmt.Errorf("%s: data file %s is outside the lake", name, f.URI)
 			}
 			if !dayWanted(f.Day, since, until) {
 				continue
 			}
 			if err := copyKey(f.Key, f.Size); err != nil {
-				return nil, st, err
+				return nil, st, nil, err
 			}
 			kept = append(kept, f)
 		}
@@ -94,7 +103,65 @@ func Sync(ctx context.Context, lakeURL, dir string, as warehouse.AsOf, since, un
 		}
 		return copyKey(o.Key, o.Size)
 	})
-	return snaps, st, err
+	if err != nil {
+		return nil, st, nil, err
+	}
+	// The derived tables of the build a reader of these snapshots uses.
+	state, err := chain.LatestState(ctx, src, asOfTime(as, snaps))
+	if err != nil || state == nil {
+		return snaps, st, w, err
+	}
+	for _, key := range []string{chain.StateDir + "/" + state.ID + ".json", state.CatalogTables} {
+		if key == "" {
+			continue
+		}
+		o, err := src.Stat(ctx, key)
+		if err != nil {
+			return nil, st, nil, err
+		}
+		if err := copyKey(key, o.Size); err != nil {
+			return nil, st, nil, err
+		}
+	}
+	for name, id := range state.Outputs {
+		if id == 0 {
+			continue
+		}
+		snap, err := w.Snapshot(ctx, name, warehouse.AsOf{ID: id}, nil)
+		if err != nil {
+			return nil, st, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, f := range snap.Files {
+			if f.Key == "" {
+				return nil, st, nil, fmt.Errorf("%s: data file %s is outside the lake", name, f.URI)
+			}
+			if !dayWanted(f.Day, time.Time{}, until) {
+				continue
+			}
+			if err := copyKey(f.Key, f.Size); err != nil {
+				return nil, st, nil, err
+			}
+		}
+	}
+	return snaps, st, w, nil
+}
+
+// asOfTime is the time a build state must not be newer than for a reader
+// of snaps (zero: the current snapshots, any build).
+func asOfTime(as warehouse.AsOf, snaps map[string]*warehouse.Snapshot) time.Time {
+	if as == (warehouse.AsOf{}) {
+		return time.Time{}
+	}
+	var t time.Time
+	for _, s := range snaps {
+		if s.Time.After(t) {
+			t = s.Time
+		}
+	}
+	if t.IsZero() {
+		t = time.Unix(0, 1) // nothing committed then: no build either
+	}
+	return t
 }
 
 // dayWanted reports whether a partition day (YYYY-MM-DD, UTC) can hold

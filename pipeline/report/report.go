@@ -70,7 +70,10 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 	if opt.NoBuild {
 		mode = chain.NoBuild
 	}
-	var notAfter time.Time
+	if opt.AsOf != (warehouse.AsOf{}) && mode == chain.Commit {
+		mode = chain.InMemory // the builds made by then, and what changed since: not stored
+	}
+	var lakeStore store.Store // where build states and derived files go (nil: the lake folder)
 	if store.IsS3(opt.Lake) {
 		var dir string
 		if dir, err = CacheDir(opt.Lake); err != nil {
@@ -78,7 +81,7 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 		}
 		// Days before Since are needed too: the grants and table versions in
 		// force come from replaying every earlier grant and Glue event.
-		snaps, _, err := Sync(ctx, opt.Lake, dir, opt.AsOf, time.Time{}, opt.Until, opt.catalogOptions()...)
+		snaps, _, w, err := syncLake(ctx, opt.Lake, dir, opt.AsOf, time.Time{}, opt.Until, opt.catalogOptions()...)
 		if err != nil {
 			return nil, fmt.Errorf("cache %s: %w", opt.Lake, err)
 		}
@@ -86,8 +89,11 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		if mode == chain.Commit {
-			mode = chain.InMemory // a local copy: the chain is computed, not stored
+		// Read from the local copy, build into the lake; a copy of some days
+		// only (--until) is built in memory: the others are not in it.
+		db.Warehouse, lakeStore = w, w.Store()
+		if !opt.Until.IsZero() && mode == chain.Commit {
+			mode = chain.InMemory
 		}
 	} else {
 		if fi, err := os.Stat(opt.Lake); err != nil || !fi.IsDir() {
@@ -96,24 +102,10 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 		if db, err = lakedb.OpenAsOf(ctx, opt.Lake, opt.AsOf, opt.catalogOptions()...); err != nil {
 			return nil, err
 		}
-		if opt.AsOf != (warehouse.AsOf{}) {
-			// The builds made by then, and what changed since: not stored.
-			for _, s := range db.Snapshots {
-				if s.Time.After(notAfter) {
-					notAfter = s.Time
-				}
-			}
-			if notAfter.IsZero() {
-				notAfter = time.Unix(0, 1)
-			}
-			if mode == chain.Commit {
-				mode = chain.InMemory
-			}
-		}
 	}
 	r := &Report{DB: db}
 	r.Chain, err = chain.Open(ctx, db, chain.Options{Mode: mode, Catalog: opt.Catalog, Grants: opt.Grants,
-		NotAfter: notAfter, Progress: opt.Progress, Full: opt.Full})
+		NotAfter: asOfTime(opt.AsOf, db.Snapshots), Progress: opt.Progress, Full: opt.Full, Store: lakeStore})
 	if err != nil {
 		db.Close()
 		return nil, err
