@@ -279,6 +279,9 @@ func run(ctx context.Context, opt report.Options, format string, stdout, stderr 
 // (every answer can be reproduced with --as-of) and whether ingested rows
 // wait for a commit.
 func openReport(ctx context.Context, opt report.Options, stderr io.Writer) (*report.Report, error) {
+	if opt.Progress == nil && isTerminal(stderr) {
+		opt.Progress = stderr // a build before the answer shows its steps on a terminal
+	}
 	r, err := report.Open(ctx, opt)
 	if err != nil {
 		return nil, err
@@ -445,4 +448,14 @@ func window(cmd, since, until string, stderr io.Writer) (s, u time.Time, ok bool
 		return s, u, false
 	}
 	return s, u, true
+}
+
+// isTerminal says whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

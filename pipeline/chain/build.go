@@ -387,7 +387,11 @@ func (b *builder) selectOf(name string, keep func(string) bool) (string, error) 
 	}
 	tbl := schemas.MustLoad(name)
 	dirty := b.dirty[name]
-	q, err := lakedb.Select(tbl, b.db.Root, b.old[name], func(d string) bool { return !dirty[d] && (keep == nil || keep(d)) })
+	sel := lakedb.Select // files of another chain (a schema without a new column)
+	if b.state != nil && b.state.Chain == Hash(b.steps) {
+		sel = lakedb.SelectUniform
+	}
+	q, err := sel(tbl, b.db.Root, b.old[name], func(d string) bool { return !dirty[d] && (keep == nil || keep(d)) })
 	if err != nil {
 		return "", err
 	}

@@ -130,6 +130,17 @@ func (d *DB) defineTable(ctx context.Context, tbl *schemas.Table, snap *warehous
 // commit order (Snapshot.Files' order), first in that file. No files: an
 // empty SELECT with the columns' types.
 func Select(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep func(day string) bool) (string, error) {
+	return selectFiles(tbl, root, snap, keep, false)
+}
+
+// SelectUniform is Select over files that all have every column of the
+// table (a derived table, rewritten whole when its schema changes): DuckDB
+// then need not open each file to bind the view.
+func SelectUniform(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep func(day string) bool) (string, error) {
+	return selectFiles(tbl, root, snap, keep, true)
+}
+
+func selectFiles(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep func(day string) bool, uniform bool) (string, error) {
 	cols := make([]string, 0, len(tbl.Columns))
 	for _, c := range tbl.Columns {
 		cols = append(cols, QuoteIdent(c.Name))
@@ -159,7 +170,11 @@ func Select(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep func
 	var parts []string
 	if len(checked) > 0 {
 		// union_by_name: files written before a column was added lack it.
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true)", list, strings.Join(checked, ", ")))
+		union := "true"
+		if uniform {
+			union = "false"
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = %s)", list, strings.Join(checked, ", "), union))
 	}
 	if len(unchecked) > 0 {
 		files := "[" + strings.Join(unchecked, ", ") + "]"
