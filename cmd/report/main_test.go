@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/report"
+	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	scn "github.com/auditlake/auditlake/pipeline/testsupport/scenario"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -225,5 +227,43 @@ func TestSQLTimeoutFlag(t *testing.T) {
 	args := []string{"--lake", scenarioLake(t), "--timeout", "300ms", "sql", "SELECT count(*) FROM range(100000000000) a, range(10) b"}
 	if code := Main(context.Background(), args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "longer than --timeout 300ms") {
 		t.Errorf("exit %d, stderr %q; want the query stopped at its timeout", code, errb.String())
+	}
+}
+
+// With --glue-database the derived tables are Glue tables too, beside the
+// ingested ones: Athena reads column_access without auditlake.
+func TestBuildIntoTheGlueCatalog(t *testing.T) {
+	ctx := context.Background()
+	s3srv := s3test.Start(t)
+	s3srv.Env(t)
+	s3srv.CreateBucket(t, "lake")
+	glue := awstest.NewGlue()
+	gsrv := awstest.NewServer(t, glue.Handlers())
+	t.Setenv("AWS_ENDPOINT_URL_GLUE", gsrv.URL)
+	t.Setenv("AUDITLAKE_CACHE", t.TempDir())
+	cfg := gsrv.Config(t)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(s3srv.AccessKey, s3srv.SecretKey, "")
+	loc := "s3://lake/audit"
+	w, err := warehouse.Open(ctx, loc, warehouse.WithGlue("audit_db", &cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: loc, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"--lake", loc, "--glue-database", "audit_db", "--catalog", scenario + "/catalog", "--grants", scenario + "/grants"}
+	if code := Main(ctx, append(args, "build"), &out, &errb); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, errb.String())
+	}
+	for _, name := range []string{"column_access", "lf_calls", "s3_reads", "query_columns"} {
+		if ml := glue.MetadataLocation("audit_db", name); !strings.HasPrefix(ml, loc+"/auditlake/"+name+"/metadata/") {
+			t.Errorf("Glue table audit_db.%s points at %q, want metadata below the lake", name, ml)
+		}
+	}
+	out.Reset()
+	if code := Main(ctx, append(args, "--format", "csv", "who", "--column", "customer_id"), &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "data-scientist-full") || !strings.Contains(errb.String(), "derived tables of build") {
+		t.Errorf("who from the Glue tables: exit %d, %q, %s", code, out.String(), errb.String())
 	}
 }
