@@ -4,7 +4,8 @@
 //	views/          the derivation chain behind the lake contract's derived
 //	                tables (column_access and the tables it is built from)
 //	detections/     one policy rule each: their UNION ALL is the findings view
-//	investigation/  the questions of who, profile and trace
+//	investigation/  the questions of profile and trace
+//	compliance/     the sections of the compliance report, in order (NN_<id>)
 //
 // Each file starts with "-- key: value" lines. Every file has a title; a
 // detection a severity. A view declares what it produces and what it needs,
@@ -27,7 +28,7 @@ import (
 	"strings"
 )
 
-//go:embed views/*.sql detections/*.sql investigation/*.sql
+//go:embed views/*.sql detections/*.sql investigation/*.sql compliance/*.sql
 var files embed.FS
 
 // Query is one SQL file.
@@ -125,4 +126,4 @@ func Names(dir string) []string {
 }
 
 // Folders lists the folders of queries.
-func Folders() []string { return []string{"detections", "investigation", "views"} }
+func Folders() []string { return []string{"compliance", "detections", "investigation", "views"} }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/auditlake/auditlake/queries"
 )
 
 // ComplianceFormats lists the formats of the compliance report.
@@ -86,108 +88,18 @@ func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*co
 		doc.Sections = append(doc.Sections, &complianceSection{ID: id, Title: title, Note: note, Columns: rows.Columns, Rows: rows.Values})
 		return nil
 	}
-	for _, s := range complianceQueries {
-		if err := add(s.id, s.title, s.note, s.sql); err != nil {
+	// The sections, in order: queries/compliance/NN_<id>.sql.
+	for _, name := range queries.Names("compliance") {
+		q, err := queries.Load(name)
+		if err != nil {
+			return nil, err
+		}
+		_, id, _ := strings.Cut(strings.TrimPrefix(name, "compliance/"), "_")
+		if err := add(id, q.Header["title"], q.Header["note"], q.Body()); err != nil {
 			return nil, err
 		}
 	}
 	return doc, nil
-}
-
-// The sections; $1 and $2 are the window's bounds.
-var complianceQueries = []struct{ id, title, note, sql string }{
-	{"access_matrix", "Access matrix", "Successful reads per Studio profile, table and column (column * : only the table is known).", `
-		SELECT coalesce(studio_profile, '(unattributed)') AS studio_profile,
-		       database_name || '.' || table_name AS "table", coalesce(column_name, '*') AS "column",
-		       string_agg(DISTINCT engine, ', ' ORDER BY engine) AS engines, count(*) AS accesses,
-		       min(event_time) AS first_access, max(event_time) AS last_access
-		FROM column_access
-		WHERE outcome = 'success' AND event_time >= $1 AND event_time < $2
-		GROUP BY ALL
-		ORDER BY studio_profile, "table", "column"`},
-	{"findings_by_rule", "Findings by rule and severity", "", `
-		SELECT rule, severity, count(*) AS findings
-		FROM findings WHERE event_time >= $1 AND event_time < $2
-		GROUP BY rule, severity
-		ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, rule`},
-	{"findings", "Findings", "", `
-		SELECT event_time, rule, severity, studio_profile, principal_arn, resource, detail
-		FROM findings WHERE event_time >= $1 AND event_time < $2
-		ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), coalesce(principal_arn, ''), detail,
-		         array_to_string(event_ids, ',')`},
-	{"denied_column_access", "Denied column access", "Query columns the engine or the Lake Formation grant refused.", `
-		SELECT event_time, studio_profile, principal_arn, engine,
-		       database_name || '.' || table_name AS "table", coalesce(column_name, '*') AS "column", query_id
-		FROM column_access
-		WHERE outcome = 'denied' AND event_time >= $1 AND event_time < $2
-		ORDER BY ALL`},
-	{"denied_events", "Denied calls", "Every logged call refused with an access-denied outcome.", `
-		SELECT event_time, log_source, studio_profile, principal_arn, event_source, event_name,
-		       coalesce('s3://' || s3_bucket || '/' || coalesce(s3_key, ''), database_name || '.' || table_name) AS resource,
-		       error_code, event_id
-		FROM events
-		WHERE outcome = 'denied' AND NOT network_view AND event_time >= $1 AND event_time < $2
-		ORDER BY ALL`},
-	{"unattributed_share", "Data access not attributed to a Studio profile", "Rows (any outcome) with no Studio profile over all rows; share in percent.", `
-		SELECT 'column_access' AS source, count(*) AS accesses, count(*) FILTER (WHERE studio_profile IS NULL) AS unattributed,
-		       round(100.0 * count(*) FILTER (WHERE studio_profile IS NULL) / nullif(count(*), 0), 1) AS share_percent
-		FROM column_access WHERE event_time >= $1 AND event_time < $2
-		UNION ALL
-		SELECT 's3_reads', count(*), count(*) FILTER (WHERE studio_profile IS NULL),
-		       round(100.0 * count(*) FILTER (WHERE studio_profile IS NULL) / nullif(count(*), 0), 1)
-		FROM s3_reads WHERE event_time >= $1 AND event_time < $2
-		ORDER BY source`},
-	{"ingestion_by_source", "Ingestion by source", "Objects with events in the window; gap hours: hours between the source's first and last hour with no event.", `
-		WITH h AS (
-		  SELECT * FROM ingest_hours WHERE hour >= date_trunc('hour', $1::TIMESTAMPTZ) AND hour < $2
-		),
-		o AS (
-		  SELECT * FROM ingest_objects WHERE object IN (SELECT object FROM h)
-		),
-		hours AS (
-		  SELECT format, count(DISTINCT hour) AS hours,
-		         CAST(date_diff('hour', min(hour), max(hour)) + 1 - count(DISTINCT hour) AS BIGINT) AS gap_hours
-		  FROM h GROUP BY format
-		)
-		SELECT o.format AS source, count(*) AS objects, sum(o.records_read)::BIGINT AS records_read,
-		       sum(o.events_written)::BIGINT AS events_written, sum(o.quarantined)::BIGINT AS quarantined,
-		       any_value(hours.hours) AS hours, any_value(hours.gap_hours) AS gap_hours
-		FROM o JOIN hours USING (format)
-		GROUP BY o.format
-		ORDER BY source`},
-	{"ingestion_by_hour", "Ingestion by source and hour", "A gap is an hour with no event between the source's first and last hour; a gap longer than 24 hours shows its first 24.", `
-		WITH h AS (
-		  SELECT * FROM ingest_hours WHERE hour >= date_trunc('hour', $1::TIMESTAMPTZ) AND hour < $2
-		),
-		d AS (
-		  SELECT format, hour, count(DISTINCT object) AS objects, sum(events) AS events FROM h GROUP BY format, hour
-		),
-		runs AS (
-		  SELECT format, hour, lead(hour) OVER (PARTITION BY format ORDER BY hour) AS next FROM d
-		),
-		gaps AS (
-		  SELECT format, unnest(generate_series(hour + INTERVAL 1 HOUR, least(next - INTERVAL 1 HOUR, hour + INTERVAL 24 HOUR), INTERVAL 1 HOUR)) AS hour
-		  FROM runs WHERE next > hour + INTERVAL 1 HOUR
-		)
-		SELECT format AS source, hour, objects, events::BIGINT AS events, false AS gap FROM d
-		UNION ALL
-		SELECT format, hour, 0, 0::BIGINT, true FROM gaps
-		ORDER BY source, hour`},
-	{"digest_coverage", "CloudTrail digest coverage", "Log files each CloudTrail digest lists, and how many of them were ingested.", `
-		WITH ingested AS (SELECT DISTINCT regexp_extract(object, '[^/]+$') AS file_name FROM ingest_objects)
-		SELECT d.start AS digest_start, d."end" AS digest_end, count(*) AS listed,
-		       count(i.file_name) AS ingested, count(*) - count(i.file_name) AS missing
-		FROM digest_files d LEFT JOIN ingested i ON i.file_name = regexp_extract(d.log_file, '[^/]+$')
-		WHERE d.start < $2 AND d."end" > $1
-		GROUP BY d.digest_object, d.start, d."end"
-		ORDER BY digest_start, digest_end, listed, ingested`},
-	{"digest_missing", "CloudTrail log files listed but not ingested", "", `
-		WITH ingested AS (SELECT DISTINCT regexp_extract(object, '[^/]+$') AS file_name FROM ingest_objects)
-		SELECT d.start AS digest_start, d.log_file
-		FROM digest_files d
-		WHERE regexp_extract(d.log_file, '[^/]+$') NOT IN (SELECT file_name FROM ingested)
-		  AND d.start < $2 AND d."end" > $1
-		ORDER BY ALL`},
 }
 
 func (d *complianceDoc) window() string {
