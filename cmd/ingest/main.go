@@ -34,6 +34,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/athena"
+	"github.com/auditlake/auditlake/pipeline/flags"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
@@ -80,19 +81,6 @@ func main() {
 		}
 	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// list is a repeatable, comma-separated flag.
-type list []string
-
-func (l *list) String() string { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
-		}
-	}
-	return nil
 }
 
 // command holds the flags every form shares.
@@ -224,7 +212,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCommand("ingest lookup", usageLookup)
-	var regions list
+	var regions flags.List
 	c.fs.Var(&regions, "region", "AWS Region to read (repeatable)")
 	rate := c.fs.Float64("max-rate", 2, "LookupEvents requests per second (CloudTrail allows 2 per account and Region)")
 	pos, opt, code := c.parse(args, stdout, stderr)
@@ -252,7 +240,7 @@ func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func runAthena(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newCommand("ingest athena", usageAthena)
-	var workgroups, files list
+	var workgroups, files flags.List
 	c.fs.Var(&workgroups, "workgroup", "Athena workgroup to read (repeatable; none means all)")
 	c.fs.Var(&files, "file", "AWS CLI JSON output of batch-get-query-execution / get-query-execution (repeatable)")
 	region := c.fs.String("region", "", "AWS Region (default: from the AWS configuration)")
@@ -323,7 +311,7 @@ func runCommit(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var days list
+	var days flags.List
 	var targetMB *int64
 	var retention *string
 	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/flags"
 	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -22,19 +23,6 @@ import (
 const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--no-build] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
 	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
 
-// list is a repeatable, comma-separated flag.
-type list []string
-
-func (l *list) String() string { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
-		}
-	}
-	return nil
-}
-
 // Main runs the report command line and returns the exit code: 0 on
 // success, 2 for a usage error, 1 when the command failed.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -42,8 +30,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	var opt report.Options
 	fs.StringVar(&opt.Lake, "lake", "lake", "lake folder or s3://bucket/prefix")
-	fs.Var((*list)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
-	fs.Var((*list)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
+	fs.Var((*flags.List)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
+	fs.Var((*flags.List)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
 	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
 	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")

@@ -93,13 +93,7 @@ func ingest(t *testing.T, lake string, start time.Time, days, n int, seed int64)
 			t.Fatal(err)
 		}
 	}
-	w, err := warehouse.Open(context.Background(), lake)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{dir}, Lake: lake, Committer: w}); err != nil {
-		t.Fatal(err)
-	}
+	ingestDir(t, lake, dir)
 }
 
 func day(s string) time.Time {
@@ -260,13 +254,7 @@ func trailFile(t *testing.T, lake, golden string, replace ...string) {
 	if err := os.WriteFile(filepath.Join(dir, "111122223333_CloudTrail_us-east-1_20260702T0000Z_x.json"), []byte(`{"Records":[`+rec+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w, err := warehouse.Open(context.Background(), lake)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{dir}, Lake: lake, Committer: w}); err != nil {
-		t.Fatal(err)
-	}
+	ingestDir(t, lake, dir)
 }
 
 // A query started a few seconds before midnight, whose start arrives after
@@ -316,4 +304,16 @@ func TestAGrantRebuildsEveryLaterDay(t *testing.T) {
 	}
 	_, full := mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
 	equal(t, "after a grant", rows, full)
+}
+
+// ingestDir ingests a folder into the lake, as the ingest CLI does.
+func ingestDir(t *testing.T, lake, dir string) {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Ingest(context.Background(), pipeline.Options{Inputs: []string{dir}, Lake: lake, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
 }
