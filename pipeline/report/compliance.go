@@ -70,7 +70,7 @@ func (r *Report) Compliance(ctx context.Context, since, until time.Time, w io.Wr
 }
 
 func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*complianceDoc, error) {
-	doc := &complianceDoc{Snapshot: r.DB.SnapshotLine()}
+	doc := &complianceDoc{Snapshot: r.SnapshotLine()}
 	lo, hi := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	if !since.IsZero() {
 		lo = since.UTC()

@@ -113,6 +113,21 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 	return r, nil
 }
 
+// SnapshotLine says what an answer was computed on: the ingested tables'
+// snapshots and the build of the derived tables (with how many days it is
+// behind, when it was not brought up to date). --as-of reproduces both.
+func (r *Report) SnapshotLine() string {
+	line := r.DB.SnapshotLine()
+	if r.Chain == nil || r.Chain.State == nil {
+		return line
+	}
+	line += ", derived tables of build " + r.Chain.State.ID
+	if n := r.Chain.StaleDays(); n > 0 {
+		line += fmt.Sprintf(" (%d days stale)", n)
+	}
+	return line
+}
+
 // Close releases the database.
 func (r *Report) Close() error {
 	err := r.DB.Close()
