@@ -43,6 +43,16 @@ prefixes AS ( -- every folder of the object's URL, for reads of a bucket some ta
         FROM reads
         WHERE copy = 1 AND s3_bucket IN (SELECT split_part(location_folder, '/', 3) FROM catalog_tables))
 ),
+by_session AS ( -- narrow ASOF joins (the sort carries three columns, not the read's twenty)
+  SELECT r.event_id, s.c
+  FROM (SELECT event_id, lf_session, match_time FROM reads WHERE copy = 1 AND lf_session IS NOT NULL) r
+  ASOF JOIN calls s ON s.lf_session = r.lf_session AND r.match_time >= s.event_time
+),
+by_role AS (
+  SELECT r.event_id, v.c
+  FROM (SELECT event_id, v2_role_id, match_time FROM reads WHERE copy = 1 AND v2_role_id IS NOT NULL) r
+  ASOF JOIN role_calls v ON v.role_id = r.v2_role_id AND r.match_time >= v.event_time
+),
 located AS ( -- the catalog table whose location is the longest folder of the object
   SELECT event_id, best.database_name, best.table_name
   FROM (SELECT p.event_id, arg_max({'database_name': t.database_name, 'table_name': t.table_name}, length(t.location_folder)) AS best
@@ -66,6 +76,6 @@ SELECT r.event_id, r.event_time, r.log_source, r.event_name, r.outcome, r.s3_buc
             WHEN r.studio_profile IS NOT NULL THEN 'caller' END AS attributed_via
 FROM reads r
 LEFT JOIN located loc ON loc.event_id = r.event_id
-ASOF LEFT JOIN calls s ON s.lf_session = r.lf_session AND r.match_time >= s.event_time
-ASOF LEFT JOIN role_calls v ON v.role_id = r.v2_role_id AND r.match_time >= v.event_time
+LEFT JOIN by_session s ON s.event_id = r.event_id
+LEFT JOIN by_role v ON v.event_id = r.event_id
 WHERE r.copy = 1
