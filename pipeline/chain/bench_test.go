@@ -145,7 +145,9 @@ func BenchmarkQuestions(b *testing.B) {
 		{"who", func(r *report.Report) (*report.Rows, error) {
 			return r.Who(ctx, report.WhoFilter{Table: "sales.customers", Column: "email"})
 		}},
-		{"profile", func(r *report.Report) (*report.Rows, error) { return r.Profile(ctx, "user-042", time.Time{}, time.Time{}) }},
+		{"profile", func(r *report.Report) (*report.Rows, error) {
+			return r.Profile(ctx, "user-042", time.Time{}, time.Time{})
+		}},
 		{"trace", func(r *report.Report) (*report.Rows, error) { return r.Trace(ctx, query) }},
 	} {
 		b.Run(q.name, func(b *testing.B) {
