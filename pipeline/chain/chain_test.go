@@ -317,3 +317,38 @@ func ingestDir(t *testing.T, lake, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// Compaction rewrites a day's files without changing what a reader sees:
+// the next build rebuilds nothing, and the answers stay those of a full
+// build.
+func TestCompactionRebuildsNothing(t *testing.T) {
+	ctx := context.Background()
+	lake := t.TempDir()
+	ingest(t, lake, day("2026-07-01"), 2, 3, 1)
+	ingest(t, lake, day("2026-07-01"), 2, 3, 40) // a second run: two files a day
+	c1, before := mustBuild(t, lake, chain.Options{})
+	w, err := warehouse.Open(ctx, lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Compact(ctx, "events", warehouse.CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compacted := 0
+	for _, r := range res {
+		if r.Skipped == "" && r.Before > r.After {
+			compacted++
+		}
+	}
+	if compacted == 0 {
+		t.Fatalf("compaction rewrote no day: %+v", res)
+	}
+	c2, after := mustBuild(t, lake, chain.Options{})
+	if len(c2.Rebuilt) != 0 || c2.State.ID != c1.State.ID {
+		t.Errorf("after compacting %d days the build rebuilt %v", compacted, c2.Rebuilt)
+	}
+	equal(t, "after compaction", after, before)
+	_, full := mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
+	equal(t, "after compaction, against a full build", after, full)
+}

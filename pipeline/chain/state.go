@@ -3,7 +3,6 @@ package chain
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -26,8 +25,8 @@ type State struct {
 	Created time.Time `json:"created"`
 	Chain   string    `json:"chain"`   // Hash of the chain that built it
 	Context string    `json:"context"` // hash of the catalog and grant files given
-	// Inputs are the ingested tables read: their snapshot and, per day, a
-	// hash of the day's data files.
+	// Inputs are the ingested tables read: their snapshot and, per day, its
+	// fingerprint (see inputOf).
 	Inputs map[string]Input `json:"inputs"`
 	// Outputs are the derived tables' snapshots the build committed (0: the
 	// table is empty).
@@ -46,25 +45,31 @@ type Input struct {
 	Days     map[string]string `json:"days"`
 }
 
-// inputOf fingerprints a snapshot's days.
+// inputOf fingerprints a snapshot's days by their row counts (from the
+// Iceberg metadata, reading no data file). Ingest only ever adds rows to a
+// day, so a day with new rows has a new count; compaction (ours, Athena's
+// OPTIMIZE or Glue's) rewrites a day's files without changing what a
+// reader sees, and a day it only rewrote keeps its count and is not
+// rebuilt. A day whose rows may hold duplicates (unchecked) is marked:
+// its compaction changes the count, and rebuilds it once.
 func inputOf(s *warehouse.Snapshot) Input {
 	in := Input{Days: map[string]string{}}
 	if s == nil {
 		return in
 	}
 	in.Snapshot, in.Time = s.ID, s.Time
-	keys := map[string][]string{}
+	rows := map[string]int64{}
 	for _, f := range s.Files {
-		keys[f.Day] = append(keys[f.Day], f.URI)
+		rows[f.Day] += f.Rows
 	}
-	for day, k := range keys {
-		sort.Strings(k)
-		sum := sha256.Sum256([]byte(strings.Join(k, "\n")))
-		in.Days[day] = hex.EncodeToString(sum[:12])
-	}
+	unchecked := map[string]bool{}
 	for _, d := range s.Unchecked {
-		if _, ok := in.Days[d]; ok {
-			in.Days[d] += "+unchecked"
+		unchecked[d] = true
+	}
+	for day, n := range rows {
+		in.Days[day] = fmt.Sprintf("rows=%d", n)
+		if unchecked[day] {
+			in.Days[day] += " unchecked"
 		}
 	}
 	return in
