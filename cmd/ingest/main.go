@@ -6,7 +6,7 @@
 //	ingest athena --workgroup W ... --since T [--region R] [--lake L] [--json]
 //	ingest athena --file out.json ... [--lake L] [--json]
 //	ingest commit  [--lake L] [--json]                 commit pending requests (another writer's, a crashed run's)
-//	ingest compact [--day D ... | --since T] [--retention 7d] [--lake L] [--json]
+//	ingest compact [--day D ... | --since T] [--force] [--retention 7d] [--lake L] [--json]
 //	ingest migrate [--lake L] [--json]                 convert a layout v2 lake once
 //
 // Files and prefixes may mix CloudTrail logs, S3 server access logs and
@@ -44,7 +44,7 @@ const (
 	usageLookup  = "usage: ingest lookup --region R [--region R2 …] --since T [--until T] [--lake DIR|s3://bucket/prefix] [--profiles FILE] [--json] [-v]"
 	usageAthena  = "usage: ingest athena (--workgroup W [--workgroup W2 …] --since T [--region R] | --file F [--file F2 …]) [--lake DIR|s3://bucket/prefix] [--json] [-v]"
 	usageCommit  = "usage: ingest commit [--lake DIR|s3://bucket/prefix] [--json]"
-	usageCompact = "usage: ingest compact [--day YYYY-MM-DD …| --since T] [--target-mb 256] [--retention 7d] [--lake DIR|s3://bucket/prefix] [--json]"
+	usageCompact = "usage: ingest compact [--day YYYY-MM-DD …| --since T] [--force] [--target-mb 256] [--retention 7d] [--lake DIR|s3://bucket/prefix] [--json]"
 	usageMigrate = "usage: ingest migrate [--lake DIR|s3://bucket/prefix] [--json]"
 )
 
@@ -314,7 +314,9 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var days flags.List
 	var targetMB *int64
 	var retention *string
+	var force *bool
 	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
+		force = fs.Bool("force", false, "rewrite days that are one file already (sorting the whole day: a run sorts each row group)")
 		fs.Var(&days, "day", "day to compact, YYYY-MM-DD (repeatable; default: every day, or those from --since)")
 		targetMB = fs.Int64("target-mb", lake.CompactTarget>>20, "size of each compacted file in MB")
 		retention = fs.String("retention", "7d", "keep replaced snapshots (and --as-of) this long")
@@ -348,7 +350,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var all []warehouse.DayResult
 	var text strings.Builder
 	for _, name := range warehouse.Tables {
-		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20})
+		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20, Force: *force})
 		all = append(all, res...)
 		if err != nil {
 			fmt.Fprintf(stderr, "ingest compact: %v\n", err)

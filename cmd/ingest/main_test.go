@@ -136,6 +136,15 @@ func TestRunMaintenanceCommands(t *testing.T) {
 		t.Errorf("compact: exit %d, %q %q", code, out.String(), errb.String())
 	}
 	out.Reset()
+	// A day that is one file is left alone, unless --force sorts it anew.
+	if code := run(ctx, []string{"compact", "--lake", lakeDir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "1 files, left alone") {
+		t.Errorf("compact again: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"compact", "--force", "--lake", lakeDir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "events 2026-07-01: 1 files → 1, 46 rows") {
+		t.Errorf("compact --force: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	out.Reset()
 	if code := run(ctx, []string{"commit", "--lake", lakeDir, "--json"}, &out, &errb); code != 0 || !json.Valid(out.Bytes()) || !strings.Contains(out.String(), `"Requests":0`) {
 		t.Errorf("commit: exit %d, %q", code, out.String())
 	}
