@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Formats lists the output formats.
@@ -52,17 +52,19 @@ func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
 	out := &RowWriter{cols: cols}
 	switch format {
 	case "table", "":
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		// Columns aligned as text/tabwriter would (cells padded to the
+		// widest in runes plus two spaces, the last cell not padded), with
+		// the widths counted once at the end: a table waits for its last row.
+		t := &table{w: w, rows: [][]string{cols}}
 		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
 				cells[i] = plain(text(v))
 			}
-			_, err := fmt.Fprintln(tw, strings.Join(cells, "\t"))
-			return err
+			t.rows = append(t.rows, cells)
+			return nil
 		}
-		out.flush = tw.Flush
+		out.flush = t.flush
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write(cols)
@@ -104,6 +106,41 @@ func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
 		return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
 	}
 	return out, nil
+}
+
+// table holds a table's cells until they can be aligned.
+type table struct {
+	w    io.Writer
+	rows [][]string
+}
+
+func (t *table) flush() error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i == len(r)-1 {
+				break
+			}
+			for len(widths) <= i {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	bw := bufio.NewWriterSize(t.w, 64<<10)
+	for _, r := range t.rows {
+		for i, c := range r {
+			bw.WriteString(c)
+			if i < len(r)-1 {
+				for n := widths[i] - utf8.RuneCountInString(c) + 2; n > 0; n-- {
+					bw.WriteByte(' ')
+				}
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	t.rows = nil
+	return bw.Flush()
 }
 
 func text(v any) string {
