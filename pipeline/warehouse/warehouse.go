@@ -172,7 +172,29 @@ func (w *Warehouse) Table(ctx context.Context, name string) (*table.Table, error
 }
 
 // ensure loads a table, creating it from its schemas/ file when missing.
+// Two committers creating a table at once race: the loser may find the
+// winner's table folder before its first metadata file (the filesystem
+// catalog on S3 is not atomic); it then waits for the file.
 func (w *Warehouse) ensure(ctx context.Context, name string) (*table.Table, error) {
+	var t *table.Table
+	var err error
+	for attempt := 0; attempt < 40; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		t, err = w.ensureOnce(ctx, name)
+		if err == nil || !(errors.Is(err, catalog.ErrNoSuchTable) || strings.Contains(err.Error(), "no metadata files found")) {
+			return t, err
+		}
+	}
+	return t, err
+}
+
+func (w *Warehouse) ensureOnce(ctx context.Context, name string) (*table.Table, error) {
 	t, err := w.Table(ctx, name)
 	if err == nil || !errors.Is(err, catalog.ErrNoSuchTable) {
 		return t, err
