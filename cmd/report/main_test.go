@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/auditlake/auditlake/pipeline"
@@ -237,12 +236,9 @@ func TestBuildIntoTheGlueCatalog(t *testing.T) {
 	s3srv := s3test.Start(t)
 	s3srv.Env(t)
 	s3srv.CreateBucket(t, "lake")
-	glue := awstest.NewGlue()
-	gsrv := awstest.NewServer(t, glue.Handlers())
+	glue, gsrv, cfg := awstest.StartGlue(t, s3srv.AccessKey, s3srv.SecretKey)
 	t.Setenv("AWS_ENDPOINT_URL_GLUE", gsrv.URL)
 	t.Setenv("AUDITLAKE_CACHE", t.TempDir())
-	cfg := gsrv.Config(t)
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(s3srv.AccessKey, s3srv.SecretKey, "")
 	loc := "s3://lake/audit"
 	w, err := warehouse.Open(ctx, loc, warehouse.WithGlue("audit_db", &cfg))
 	if err != nil {
@@ -265,5 +261,38 @@ func TestBuildIntoTheGlueCatalog(t *testing.T) {
 	if code := Main(ctx, append(args, "--format", "csv", "who", "--column", "customer_id"), &out, &errb); code != 0 ||
 		!strings.Contains(out.String(), "data-scientist-full") || !strings.Contains(errb.String(), "derived tables of build") {
 		t.Errorf("who from the Glue tables: exit %d, %q, %s", code, out.String(), errb.String())
+	}
+}
+
+// --no-build answers from the derived tables as last built and says on
+// stderr how stale they are; without it the command brings them up to date.
+func TestNoBuildSaysHowStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := mustWarehouse(dir)
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs/trail-bucket"}, Lake: dir, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	ask := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args = append([]string{"--lake", dir, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--format", "csv"}, args...)
+		if code := Main(ctx, append(args, "sql", "SELECT count(*) AS n FROM column_access"), &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		return strings.TrimSpace(strings.TrimPrefix(out.String(), "n\n")), errb.String()
+	}
+	if n, errs := ask("--no-build"); n != "0" || !strings.Contains(errs, "never built") {
+		t.Errorf("--no-build before any build: %s rows, stderr %q", n, errs)
+	}
+	first, _ := ask() // builds
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	if n, errs := ask("--no-build"); n != first || !strings.Contains(errs, "are stale: 1 days changed since") {
+		t.Errorf("--no-build after new logs: %s rows (built: %s), stderr %q", n, first, errs)
+	}
+	if n, errs := ask(); n == first || strings.Contains(errs, "stale") {
+		t.Errorf("after a build: %s rows (before: %s), stderr %q", n, first, errs)
 	}
 }

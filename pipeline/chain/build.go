@@ -107,7 +107,8 @@ type builder struct {
 	all     dayset                         // the days of the ingested tables
 	dirty   map[string]dayset              // table → days rebuilt (ingested: days changed)
 	built   map[string]bool                // derived tables with a new_<name> table
-	context string
+	context string                         // contextHash of the catalog and grant files
+	hash    string                         // Hash of the chain
 	chain   *Chain
 }
 
@@ -130,6 +131,7 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 			os.RemoveAll(b.chain.TempDir)
 		}
 	}()
+	b.hash = Hash(steps)
 	if b.context, err = contextHash(opt.Catalog, opt.Grants); err != nil {
 		return nil, err
 	}
@@ -196,6 +198,9 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 	return b.chain, nil
 }
 
+// sameChain says whether the last build was made by this chain.
+func (b *builder) sameChain() bool { return b.state != nil && b.state.Chain == b.hash }
+
 // limitMemory bounds DuckDB's memory for the build and gives it a private
 // folder to spill to.
 func (b *builder) limitMemory(ctx context.Context) error {
@@ -219,7 +224,7 @@ func (b *builder) limitMemory(ctx context.Context) error {
 // plan finds the days to rebuild, step by step.
 func (b *builder) plan(ctx context.Context) error {
 	ctxw := b.db.Warehouse
-	full := b.opt.Full || b.state == nil || b.state.Chain != Hash(b.steps) || b.state.Context != b.context
+	full := b.opt.Full || !b.sameChain() || b.state.Context != b.context
 	for _, name := range schemas.Tables() {
 		cur := inputOf(b.db.Snapshots[name])
 		changed := dayset{}
@@ -390,7 +395,7 @@ func (b *builder) selectOf(name string, keep func(string) bool) (string, error) 
 	tbl := schemas.MustLoad(name)
 	dirty := b.dirty[name]
 	sel := lakedb.Select // files of another chain (a schema without a new column)
-	if b.state != nil && b.state.Chain == Hash(b.steps) {
+	if b.sameChain() {
 		sel = lakedb.SelectUniform
 	}
 	q, err := sel(tbl, b.db.Root, b.old[name], func(d string) bool { return !dirty[d] && (keep == nil || keep(d)) })
@@ -491,7 +496,7 @@ func (b *builder) define(ctx context.Context, s *Step) error {
 // derived table (one Iceberg commit per table), then writes the state.
 func (b *builder) commit(ctx context.Context, st store.Store) error {
 	now := time.Now().UTC()
-	next := &State{ID: newStateID(now), Created: now, Chain: Hash(b.steps), Context: b.context,
+	next := &State{ID: newStateID(now), Created: now, Chain: b.hash, Context: b.context,
 		Inputs: map[string]Input{}, Outputs: map[string]int64{}, Rebuilt: map[string]int{}}
 	for _, name := range schemas.Tables() {
 		next.Inputs[name] = inputOf(b.db.Snapshots[name])

@@ -76,7 +76,7 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 		}
 		vals = append(vals, []driver.Value{strings.ToLower(t.Database), strings.ToLower(t.Name), t.Location, folder, t.From, to})
 	}
-	return n, b.appendRows(ctx, "catalog_tables", vals)
+	return n, b.db.Append(ctx, "catalog_tables", vals)
 }
 
 // createCatalogTables creates catalog_tables empty.
@@ -216,7 +216,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 		}
 	}
 	b.chain.LineageMethods["reused"] += reused
-	return int64(len(vals)), b.appendRows(ctx, "new_"+s.Name, vals)
+	return int64(len(vals)), b.db.Append(ctx, "new_"+s.Name, vals)
 }
 
 // previous is what a query's columns were extracted from last build, and
@@ -231,7 +231,7 @@ type previous struct {
 // depend on those too), by query id.
 func (b *builder) previousColumns(ctx context.Context, s *Step, days dayset) (map[string]*previous, error) {
 	out := map[string]*previous{}
-	if b.opt.Full || b.state == nil || b.state.Chain != Hash(b.steps) {
+	if b.opt.Full || !b.sameChain() {
 		return out, nil
 	}
 	global := dayset{}
@@ -293,11 +293,6 @@ func lineageKey(text, db, cat, principal, versions string) string {
 		fmt.Fprintf(h, "%d:%s;", len(s), s)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
-}
-
-// appendRows loads rows into a table of main with DuckDB's appender.
-func (b *builder) appendRows(ctx context.Context, table string, rows [][]driver.Value) error {
-	return b.db.Append(ctx, table, rows)
 }
 
 // versionsKey identifies a set of table versions, to share extractors.

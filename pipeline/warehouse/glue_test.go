@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
@@ -24,12 +22,7 @@ func TestGlueCatalog(t *testing.T) {
 	s3srv := s3test.Start(t)
 	s3srv.Env(t)
 	s3srv.CreateBucket(t, "lake")
-	glue := awstest.NewGlue()
-	gsrv := awstest.NewServer(t, glue.Handlers())
-	cfg := gsrv.Config(t)
-	// One AWS configuration serves Glue and S3, as in production: the
-	// catalog's file IO signs S3 requests with its credentials.
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(s3srv.AccessKey, s3srv.SecretKey, "")
+	glue, _, cfg := awstest.StartGlue(t, s3srv.AccessKey, s3srv.SecretKey)
 	loc := "s3://lake/audit"
 	w, err := warehouse.Open(ctx, loc, warehouse.WithGlue("audit_db", &cfg))
 	if err != nil {

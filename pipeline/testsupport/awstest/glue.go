@@ -6,7 +6,11 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // Glue is an in-memory AWS Glue Data Catalog answering the JSON 1.1
@@ -243,4 +247,17 @@ func (g *Glue) deleteTable(body []byte) (int, any) {
 	}
 	delete(g.tables[r.DatabaseName], r.Name)
 	return 200, map[string]any{}
+}
+
+// StartGlue serves a new catalog and returns it, its server and an SDK
+// configuration for it that signs with the given S3 credentials, as one
+// production configuration serves Glue and S3 (the Iceberg catalog's file
+// IO signs S3 requests with it).
+func StartGlue(t testing.TB, accessKey, secretKey string) (*Glue, *Server, aws.Config) {
+	t.Helper()
+	g := NewGlue()
+	srv := NewServer(t, g.Handlers())
+	cfg := srv.Config(t)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")
+	return g, srv, cfg
 }
