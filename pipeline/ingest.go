@@ -376,10 +376,7 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 	if err != nil {
 		return err
 	}
-	lakeRoot := ""
-	if d, ok := in.lake.(*store.Dir); ok {
-		lakeRoot = d.Root() + string(filepath.Separator)
-	}
+	lakeRoot := in.lakeRoot()
 	var objs []store.Object
 	if err := st.List(ctx, prefix, func(o store.Object) error {
 		objs = append(objs, o)
@@ -393,21 +390,39 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 		return cloudtrail.RouteKey(objs[i].Key) != cloudtrail.RouteUnknown && cloudtrail.RouteKey(objs[j].Key) == cloudtrail.RouteUnknown
 	})
 	for _, o := range objs {
-		in.sum.Objects++
-		if o.Skip != "" {
-			in.sum.ObjectsSkipped[o.Skip]++
-			in.log.Warn("skipped", "object", st.Location(o.Key), "reason", o.Skip)
-			continue
-		}
-		if lakeRoot != "" && strings.HasPrefix(st.Location(o.Key), lakeRoot) {
-			in.sum.ObjectsSkipped[SkipInsideLake]++
-			continue
-		}
-		if err := in.object(ctx, st, o); err != nil {
-			return fmt.Errorf("%s: %w", st.Location(o.Key), err)
+		if err := in.listed(ctx, st, o, lakeRoot); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// listed counts one object of an input and ingests it unless it is to be
+// skipped (not a regular file, or inside a local lake folder).
+func (in *ingester) listed(ctx context.Context, st store.Store, o store.Object, lakeRoot string) error {
+	in.sum.Objects++
+	if o.Skip != "" {
+		in.sum.ObjectsSkipped[o.Skip]++
+		in.log.Warn("skipped", "object", st.Location(o.Key), "reason", o.Skip)
+		return nil
+	}
+	if lakeRoot != "" && strings.HasPrefix(st.Location(o.Key), lakeRoot) {
+		in.sum.ObjectsSkipped[SkipInsideLake]++
+		return nil
+	}
+	if err := in.object(ctx, st, o); err != nil {
+		return fmt.Errorf("%s: %w", st.Location(o.Key), err)
+	}
+	return nil
+}
+
+// lakeRoot is the local lake folder with a trailing separator ("" for an
+// S3 lake): inputs inside it are the lake's own files.
+func (in *ingester) lakeRoot() string {
+	if d, ok := in.lake.(*store.Dir); ok {
+		return d.Root() + string(filepath.Separator)
+	}
+	return ""
 }
 
 // betweenObjects bounds the dedupe index and keeps the soft memory limit
@@ -542,6 +557,7 @@ func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.M
 	}
 	w := lake.NewWriter(buf, in.idx, m.ObjectID, m.Object)
 	if err := fill(w); err != nil {
+		w.Abort()
 		return nil, err
 	}
 	m.Quarantined = int64(w.Quarantined())

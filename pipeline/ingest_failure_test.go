@@ -94,3 +94,36 @@ func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 		t.Errorf("retry wrote %d events, want the file's 9", in.sum.Written)
 	}
 }
+
+// An object that fails part-way gives back the event ids it claimed: the
+// next object of the same run (IngestEach: one request per object) that
+// holds one of those events writes it, and nothing is lost.
+func TestFailedObjectReleasesItsEventIDs(t *testing.T) {
+	ctx := context.Background()
+	day := "../testdata/scenario/logs/trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/"
+	// Both objects carry event ced8e373-… (CloudTrail delivered it twice).
+	first := "111122223333_CloudTrail_us-east-1_20260701T0915Z_0cde5ba82f4ad472.json.gz"
+	second := "111122223333_CloudTrail_us-east-1_20260701T1405Z_e442bcafe96e3b75.json.gz"
+	dir, _ := store.NewDir(day)
+	lakeDir := t.TempDir()
+	in, err := newIngester(ctx, Options{Lake: lakeDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj store.Object
+	dir.List(ctx, first, func(o store.Object) error { obj = o; return nil })
+	fs := &failingStore{Dir: dir, after: 1 << 40}
+	tag, _ := contentTag(ctx, fs, obj)
+	obj.ETag = tag
+	fs.after = obj.Size - 8 // the gzip trailer: every record was read and claimed
+	if err := in.object(ctx, fs, obj); err == nil {
+		t.Fatal("object() = nil, want the read error")
+	}
+	in.broken = nil
+	if err := in.one(ctx, filepath.Join(day, second), in.lakeRoot()); err != nil {
+		t.Fatal(err)
+	}
+	if in.sum.Written != 3 || in.sum.Skipped[SkipDuplicate] != 0 {
+		t.Errorf("second object: %d written, %d skipped as duplicates; want all 3 written (the failed object's claim given back)", in.sum.Written, in.sum.Skipped[SkipDuplicate])
+	}
+}

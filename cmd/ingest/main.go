@@ -331,7 +331,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return 2
 		}
 	}
-	keep, err := retentionOf(*retention)
+	keep, err := pipeline.ParseDuration(*retention)
 	if err != nil || *targetMB <= 0 {
 		fmt.Fprintf(stderr, "ingest compact: --retention %q or --target-mb %d invalid; %s\n", *retention, *targetMB, usageCompact)
 		return 2
@@ -342,50 +342,23 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if managedLimit > 0 {
 		debug.SetMemoryLimit(compactMemoryLimit)
 	}
-	// Pending requests first, so that compaction sees every committed row.
-	if _, err := w.CommitPending(ctx); err != nil {
-		fmt.Fprintf(stderr, "ingest compact: commit: %v\n", err)
-		return 1
-	}
-	var all []warehouse.DayResult
-	var text strings.Builder
-	for _, name := range warehouse.Tables {
-		res, err := w.Compact(ctx, name, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20, Force: *force})
-		all = append(all, res...)
-		if err != nil {
-			fmt.Fprintf(stderr, "ingest compact: %v\n", err)
-			return 1
-		}
-		for _, r := range res {
-			if r.Skipped != "" {
-				fmt.Fprintf(&text, "%s %s: %d files, left alone (%s)\n", r.Table, r.Day, r.Before, r.Skipped)
-				continue
-			}
-			fmt.Fprintf(&text, "%s %s: %d files → %d, %d rows, %d duplicates dropped, snapshot %d\n",
-				r.Table, r.Day, r.Before, r.After, r.Stats.RowsOut, r.Stats.Duplicates, r.Snapshot)
-		}
-	}
-	expired, err := w.Expire(ctx, keep)
+	res, err := w.Maintain(ctx, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20, Force: *force}, keep)
 	if err != nil {
-		fmt.Fprintf(stderr, "ingest compact: expire: %v\n", err)
+		fmt.Fprintf(stderr, "ingest compact: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(&text, "expired snapshots older than %s: %v\n", *retention, expired)
-	c.emit(stdout, map[string]any{"days": all, "expired": expired}, text.String())
+	var text strings.Builder
+	for _, r := range res.Days {
+		if r.Skipped != "" {
+			fmt.Fprintf(&text, "%s %s: %d files, left alone (%s)\n", r.Table, r.Day, r.Before, r.Skipped)
+			continue
+		}
+		fmt.Fprintf(&text, "%s %s: %d files → %d, %d rows, %d duplicates dropped, snapshot %d\n",
+			r.Table, r.Day, r.Before, r.After, r.Stats.RowsOut, r.Stats.Duplicates, r.Snapshot)
+	}
+	fmt.Fprintf(&text, "expired snapshots older than %s: %v\n", *retention, res.Expired)
+	c.emit(stdout, map[string]any{"days": res.Days, "expired": res.Expired}, text.String())
 	return 0
-}
-
-// retentionOf reads a duration with a d (days) unit too.
-func retentionOf(s string) (time.Duration, error) {
-	var n int
-	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && strings.HasSuffix(s, "d") && n >= 0 {
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err == nil && d < 0 {
-		err = errors.New("negative")
-	}
-	return d, err
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -118,6 +118,23 @@ func (x *Index) claim(ctx context.Context, dayDir string, h uint64, objectID str
 	return true, nil
 }
 
+// release forgets the ids objectID claimed on a day (Writer.Abort).
+func (x *Index) release(dayDir string, ids []uint64, objectID string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d, ok := x.days[dayDir]
+	n, known := x.ownerN[objectID]
+	if !ok || !known {
+		return
+	}
+	for _, h := range ids {
+		if o, ok := d.ids[h]; ok && o == n {
+			delete(d.ids, h)
+			x.n--
+		}
+	}
+}
+
 // wrote records that this process stored ids for objectID, so that they
 // count when a trimmed day is read again before the object is committed.
 func (x *Index) wrote(objectID string) {

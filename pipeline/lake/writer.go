@@ -482,6 +482,19 @@ func (w *Writer[R]) Close(ctx context.Context) ([]string, error) {
 // Quarantined is the number of records quarantined so far.
 func (w *Writer[R]) Quarantined() int { return len(w.quarantine) }
 
+// Abort gives back the ids the writer claimed in the Index, after its
+// object failed part-way and its rows were discarded: another object of
+// the same run that holds the same events must still write them.
+func (w *Writer[R]) Abort() {
+	if w.idx == nil {
+		return
+	}
+	for day, ids := range w.ids {
+		w.idx.release(indexDir(w.t.Name, day), ids, w.objectID)
+	}
+	w.ids = map[string][]uint64{}
+}
+
 // CleanSpool removes spool files that no writer has touched for maxAge
 // (left by a process that was killed mid-write) from a local lake, and
 // returns how many it removed. Other stores spool in the system's

@@ -26,6 +26,7 @@ const DefaultRetention = 7 * 24 * time.Hour
 type CompactOptions struct {
 	Days   []string  // only these days (YYYY-MM-DD); none: every day since Since
 	Since  time.Time // with no Days: days from this one on (zero: all)
+	Before time.Time // with no Days: only days before this one (zero: no bound): the closed days
 	Target int64     // bytes per output file (0: lake.CompactTarget)
 	Force  bool      // rewrite days that already are one file
 }
@@ -84,6 +85,9 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 			continue
 		}
 		if len(want) == 0 && !opt.Since.IsZero() && day < opt.Since.UTC().Format("2006-01-02") {
+			continue
+		}
+		if len(want) == 0 && !opt.Before.IsZero() && day >= opt.Before.UTC().Format("2006-01-02") {
 			continue
 		}
 		res := DayResult{Table: name, Day: day, Before: len(byDay[day]), After: len(byDay[day])}
@@ -210,6 +214,36 @@ func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []F
 		return res, nil
 	}
 	return res, fmt.Errorf("gave up after %d conflicting commits", commitAttempts)
+}
+
+// MaintainResult is what Maintain did.
+type MaintainResult struct {
+	Commit  *CommitStats   `json:"commit"`
+	Days    []DayResult    `json:"days"`
+	Expired map[string]int `json:"expired"` // table → snapshots removed
+}
+
+// Maintain is the lake's upkeep, run by ingest compact and on a schedule
+// by the commit function: it commits pending requests (so that compaction
+// sees every row), compacts the selected days of every table, and expires
+// snapshots older than retention (DefaultRetention unless told).
+func (w *Warehouse) Maintain(ctx context.Context, opt CompactOptions, retention time.Duration) (*MaintainResult, error) {
+	res := &MaintainResult{}
+	var err error
+	if res.Commit, err = w.CommitPending(ctx); err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	for _, name := range Tables {
+		days, err := w.Compact(ctx, name, opt)
+		res.Days = append(res.Days, days...)
+		if err != nil {
+			return res, err
+		}
+	}
+	if res.Expired, err = w.Expire(ctx, retention); err != nil {
+		return res, fmt.Errorf("expire: %w", err)
+	}
+	return res, nil
 }
 
 // Expire removes the snapshots of every table older than retention (the

@@ -311,6 +311,7 @@ func (w *Warehouse) Commit(ctx context.Context) error {
 type CommitStats struct {
 	Requests  int              // requests committed and recorded
 	Files     int              // data files added
+	Dropped   int              // requests dropped: every object they carry was ingested already
 	Snapshots map[string]int64 // table → snapshot made
 }
 
@@ -323,6 +324,10 @@ func (w *Warehouse) CommitPending(ctx context.Context) (*CommitStats, error) {
 	}
 	pending, err := lake.Recover(ctx, w.st, states)
 	if err != nil || len(pending) == 0 {
+		return stats, err
+	}
+	pending, dropped, err := w.covered(ctx, pending)
+	if err != nil {
 		return stats, err
 	}
 	for _, name := range Tables {
@@ -354,7 +359,95 @@ func (w *Warehouse) CommitPending(ctx context.Context) (*CommitStats, error) {
 		}
 		stats.Requests++
 	}
+	if err := w.drop(ctx, dropped, pending); err != nil {
+		return stats, err
+	}
+	stats.Dropped = len(dropped)
 	return stats, nil
+}
+
+// covered splits pending requests into those to commit and those whose
+// every object is ingested already: in the ledger, or in an older request
+// of the same batch. The second kind comes from an S3 notification
+// delivered twice (SQS redelivers a message whose function timed out; S3
+// may send a notification more than once) while the first copy's request
+// was still pending: committing it would add the object's rows twice.
+func (w *Warehouse) covered(ctx context.Context, pending []*lake.CommitRequest) (keep, dropped []*lake.CommitRequest, err error) {
+	seen := map[string]bool{}
+	for _, r := range pending {
+		all := len(r.Objects) > 0
+		for _, m := range r.Objects {
+			if seen[m.ObjectID] {
+				continue
+			}
+			done, err := lake.HasManifest(ctx, w.st, m.ObjectID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !done {
+				all = false
+			}
+		}
+		for _, m := range r.Objects {
+			seen[m.ObjectID] = true
+		}
+		if all {
+			dropped = append(dropped, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	return keep, dropped, nil
+}
+
+// drop removes requests that covered found to repeat ingested objects,
+// and their data files unless a table or a committed request holds the
+// same file (names are content hashes: a repeated object often wrote
+// byte-identical files).
+func (w *Warehouse) drop(ctx context.Context, dropped, kept []*lake.CommitRequest) error {
+	if len(dropped) == 0 {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, r := range kept {
+		for _, f := range r.Files {
+			named[f.Path] = true
+		}
+	}
+	byTable := map[string][]lake.DataFile{}
+	for _, r := range dropped {
+		for _, f := range r.Files {
+			if !named[f.Path] {
+				byTable[f.Table] = append(byTable[f.Table], f)
+			}
+		}
+	}
+	for name, files := range byTable {
+		t, err := w.Table(ctx, name)
+		if err != nil && !errors.Is(err, catalog.ErrNoSuchTable) {
+			return err
+		}
+		present := map[string]bool{}
+		if t != nil {
+			if present, err = w.present(ctx, t, files); err != nil {
+				return err
+			}
+		}
+		for _, f := range files {
+			if present[w.URI(f.Path)] {
+				continue
+			}
+			if err := w.st.Delete(ctx, f.Path); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range dropped {
+		if err := w.st.Delete(ctx, lake.RequestKey(r.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.CommitRequest) (int, int64, error) {

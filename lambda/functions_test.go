@@ -1,0 +1,447 @@
+// Tests of the Lambda functions' real bootstrap binaries, driven through a
+// Lambda Runtime API on 127.0.0.1 (package lambdatest), against a real S3
+// server on 127.0.0.1 (package s3test) and, for Athena, a local endpoint
+// answering the Athena JSON API (package awstest).
+package lambda_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/testsupport/lambdatest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
+	"github.com/auditlake/auditlake/pipeline/warehouse"
+)
+
+const scenarioLogs = "../testdata/scenario/logs"
+
+var (
+	builds   sync.Map // function name → *build
+	buildDir string
+)
+
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "auditlake-lambda-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// bootstrap builds lambda/<name> as the deployment does (infra/build.sh):
+// a static "bootstrap" binary, without aws-lambda-go's RPC mode. The
+// report function links DuckDB and needs cgo; the others must not.
+func bootstrap(t *testing.T, name string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(name, &build{})
+	b := v.(*build)
+	b.once.Do(func() {
+		b.path = filepath.Join(buildDir, name, "bootstrap")
+		cgo := "0"
+		if name == "report" {
+			cgo = "1"
+		}
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", b.path, "./lambda/"+name)
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build ./lambda/%s: %v\n%s", name, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// uploadTree puts every file under dir into bucket, keyed by its path
+// relative to dir, and returns the keys.
+func uploadTree(t *testing.T, client *s3.Client, bucket, dir string) []string {
+	t.Helper()
+	var keys []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		key := filepath.ToSlash(rel)
+		keys = append(keys, key)
+		return put(client, bucket, key, b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func put(client *s3.Client, bucket, key string, b []byte) error {
+	_, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(b)})
+	return err
+}
+
+// s3Key encodes a key as S3 event notifications do: URL-encoded, form
+// style, with '/' kept.
+func s3Key(key string) string {
+	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
+}
+
+// notification is an S3 event notification (eventVersion 2.1) for one
+// created object, as S3 sends it to SQS.
+func notification(bucket, key string) string {
+	return fmt.Sprintf(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-07-01T15:00:00.000Z","eventName":"ObjectCreated:Put","userIdentity":{"principalId":"AWS:AROAEXAMPLE"},"requestParameters":{"sourceIPAddress":"10.0.0.1"},"responseElements":{"x-amz-request-id":"C3D13FE58DE4C810","x-amz-id-2":"FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},"s3":{"s3SchemaVersion":"1.0","configurationId":"auditlake","bucket":{"name":%q,"ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::%s"},"object":{"key":%q,"size":1024,"eTag":"d41d8cd98f00b204e9800998ecf8427e","sequencer":"0055AED6DCD90281E5"}}}]}`, bucket, bucket, s3Key(key))
+}
+
+// viaSNS wraps a notification in the SNS envelope SQS receives from a
+// topic subscription without raw message delivery.
+func viaSNS(msg string) string {
+	b, _ := json.Marshal(map[string]any{"Type": "Notification", "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+		"TopicArn": "arn:aws:sns:us-east-1:111122223333:trail-objects", "Subject": "Amazon S3 Notification", "Message": msg,
+		"Timestamp": "2026-07-01T15:00:01.000Z", "SignatureVersion": "1"})
+	return string(b)
+}
+
+// viaEventBridge is the EventBridge "Object Created" event for an object.
+func viaEventBridge(bucket, key string) string {
+	b, _ := json.Marshal(map[string]any{"version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103", "detail-type": "Object Created",
+		"source": "aws.s3", "account": "111122223333", "time": "2026-07-01T15:00:02Z", "region": "us-east-1",
+		"resources": []string{"arn:aws:s3:::" + bucket},
+		"detail": map[string]any{"version": "0", "bucket": map[string]string{"name": bucket},
+			"object":     map[string]any{"key": key, "size": 1024, "etag": "b1946ac92492d2347c6235b4d2611184", "sequencer": "00617F08299329D189"},
+			"request-id": "N4N7GDK58NMKJ12R", "requester": "111122223333", "reason": "PutObject"}})
+	return string(b)
+}
+
+// batch is an SQS event with the given bodies, message ids m1, m2, ….
+func batch(bodies ...string) []byte {
+	ev := events.SQSEvent{}
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i+1), ReceiptHandle: "rh", Body: b,
+			EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:111122223333:auditlake-objects", AWSRegion: "us-east-1",
+			Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+	}
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+// failures are the message ids of an SQS partial batch response.
+func failures(t *testing.T, res lambdatest.Result) []string {
+	t.Helper()
+	if res.Error != nil {
+		t.Fatalf("the function failed the invocation: %s: %s", res.Error.Type, res.Error.Message)
+	}
+	var r events.SQSEventResponse
+	if err := json.Unmarshal(res.Payload, &r); err != nil {
+		t.Fatalf("response %s: %v", res.Payload, err)
+	}
+	if r.BatchItemFailures == nil {
+		t.Fatalf("response %s has no batchItemFailures list", res.Payload)
+	}
+	ids := []string{}
+	for _, f := range r.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+// committed reads the committed rows of a table of the lake at loc.
+func committed[R any](t *testing.T, loc, table string) []R {
+	t.Helper()
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := w.Snapshot(ctx, table, warehouse.AsOf{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []R
+	for _, f := range snap.Files {
+		b, err := store.ReadAll(ctx, w.Store(), f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := lake.Read[R](b)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Key, err)
+		}
+		rows = append(rows, rs...)
+	}
+	return rows
+}
+
+// commitResponse is the commit function's answer.
+type commitResponse struct {
+	Action   string `json:"action"`
+	Requests int    `json:"requests_committed"`
+	Files    int    `json:"data_files_added"`
+	Dropped  int    `json:"requests_dropped"`
+	Maintain *struct {
+		Days []struct {
+			Table, Day    string
+			Before, After int
+			Skipped       string
+		} `json:"days"`
+	} `json:"maintain"`
+}
+
+func invokeCommit(t *testing.T, rt *lambdatest.Server, input string) commitResponse {
+	t.Helper()
+	res := rt.Invoke(t, []byte(input), 2*time.Minute)
+	if res.Error != nil {
+		t.Fatalf("commit: %s: %s", res.Error.Type, res.Error.Message)
+	}
+	var c commitResponse
+	if err := json.Unmarshal(res.Payload, &c); err != nil {
+		t.Fatalf("commit response %s: %v", res.Payload, err)
+	}
+	return c
+}
+
+// pending counts the lake's pending commit requests.
+func pending(t *testing.T, client *s3.Client, bucket string) int {
+	t.Helper()
+	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(lake.CommitsDir + "/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Contents)
+}
+
+// checkEvents checks that the lake holds want events, each once.
+func checkEvents(t *testing.T, loc string, want int) {
+	t.Helper()
+	rows := committed[lake.Event](t, loc, lake.Events.Name)
+	seen := map[string]int{}
+	for _, r := range rows {
+		seen[r.EventID]++
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("event %s stored %d times", id, n)
+		}
+	}
+	if len(rows) != want {
+		t.Errorf("lake %s holds %d events, want %d", loc, len(rows), want)
+	}
+}
+
+// TestIngestFunction drives the ingest and commit functions' binaries:
+// the rows of every notified object land once, whichever of the three
+// delivery forms announced it; a message that is not a notification fails
+// alone; a redelivered batch adds nothing, before and after the commit.
+func TestIngestFunction(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Env(t)
+	client := srv.Client(t)
+	srv.CreateBucket(t, "trail-bucket")
+	srv.CreateBucket(t, "lake-bucket")
+	keys := uploadTree(t, client, "trail-bucket", filepath.Join(scenarioLogs, "trail-bucket"))
+	bad, err := os.ReadFile("../testdata/bad/truncated.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A trail object cut short in transit, with a space in its key: its
+	// readable records are written, the rest quarantined, and its message
+	// succeeds (nothing a retry would change).
+	badKey := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T1505Z_cut short.json.gz"
+	if err := put(client, "trail-bucket", badKey, bad); err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for i, k := range keys {
+		switch i % 3 {
+		case 0:
+			bodies = append(bodies, notification("trail-bucket", k))
+		case 1:
+			bodies = append(bodies, viaSNS(notification("trail-bucket", k)))
+		default:
+			bodies = append(bodies, viaEventBridge("trail-bucket", k))
+		}
+	}
+	bodies = append(bodies, notification("trail-bucket", badKey),
+		`{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-07-01T14:59:00.000Z","Bucket":"trail-bucket","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}`,
+		"this is not a notification")
+	garbage := fmt.Sprintf("m%d", len(bodies))
+	lakeLoc := "s3://lake-bucket/"
+
+	rt := lambdatest.Start(t)
+	p := rt.Run(t, bootstrap(t, "ingest"), "AUDITLAKE_LAKE="+lakeLoc)
+	start := time.Now()
+	res := rt.Invoke(t, batch(bodies...), time.Minute)
+	t.Logf("ingest: init %s, first batch of %d messages %s", p.FirstPoll, len(bodies), time.Since(start))
+	if got := failures(t, res); len(got) != 1 || got[0] != garbage {
+		t.Fatalf("batchItemFailures = %v, want only the message that is not a notification (%s)", got, garbage)
+	}
+	if n := pending(t, client, "lake-bucket"); n == 0 {
+		t.Fatal("the ingest function wrote no commit request")
+	}
+	// Nothing is visible before the committer runs.
+	if _, err := warehouse.Open(context.Background(), lakeLoc); err != nil {
+		t.Fatal(err)
+	}
+	// SQS delivers the batch again (a timeout, a duplicate notification)
+	// before the committer ran.
+	if got := failures(t, rt.Invoke(t, batch(bodies...), time.Minute)); len(got) != 1 || got[0] != garbage {
+		t.Fatalf("redelivery: batchItemFailures = %v, want [%s]", got, garbage)
+	}
+
+	ct := lambdatest.Start(t)
+	// The scenario's day lies months back: maintenance looks back a year.
+	ct.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc, "AUDITLAKE_COMPACT_DAYS=400")
+	c := invokeCommit(t, ct, `{"action":"commit"}`)
+	if c.Requests == 0 || c.Dropped == 0 || c.Files == 0 {
+		t.Errorf("commit = %+v, want the first delivery's requests committed and the redelivery's dropped", c)
+	}
+	if n := pending(t, client, "lake-bucket"); n != 0 {
+		t.Errorf("%d commit requests still pending", n)
+	}
+	const want = 37 + 15 // the scenario trail (TestIngestS3), and the cut object's 15 readable records
+	checkEvents(t, lakeLoc, want)
+
+	// After the commit, a redelivery finds every object in the ledger.
+	if got := failures(t, rt.Invoke(t, batch(bodies...), time.Minute)); len(got) != 1 {
+		t.Fatalf("redelivery after commit: batchItemFailures = %v", got)
+	}
+	if n := pending(t, client, "lake-bucket"); n != 0 {
+		t.Errorf("a redelivery after the commit wrote %d commit requests", n)
+	}
+	if c := invokeCommit(t, ct, `{}`); c.Requests != 0 || c.Files != 0 {
+		t.Errorf("second commit = %+v, want nothing to do", c)
+	}
+	checkEvents(t, lakeLoc, want)
+	if !strings.Contains(p.Output(), `"msg":"batch"`) {
+		t.Errorf("the function logged no batch summary:\n%s", p.Output())
+	}
+
+	// Maintenance: the day (2026-07-01, closed) is compacted.
+	m := invokeCommit(t, ct, `{"action":"maintain"}`)
+	compacted := false
+	if m.Maintain != nil {
+		for _, d := range m.Maintain.Days {
+			compacted = compacted || d.Table == lake.Events.Name && d.Day == "2026-07-01" && d.Before > 1 && d.After == 1
+		}
+	}
+	if !compacted {
+		t.Errorf("maintain = %+v, want the day's per-object files compacted into one", m.Maintain)
+	}
+	checkEvents(t, lakeLoc, want)
+}
+
+// TestIngestFunctionsConcurrently runs two ingest function processes at
+// once over overlapping batches (the same object notified to both, as a
+// duplicate S3 notification does), then the committer: every event lands
+// once and every object is in the ledger once.
+func TestIngestFunctionsConcurrently(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Env(t)
+	client := srv.Client(t)
+	srv.CreateBucket(t, "trail-bucket")
+	srv.CreateBucket(t, "lake-bucket")
+	keys := uploadTree(t, client, "trail-bucket", filepath.Join(scenarioLogs, "trail-bucket"))
+	var a, b []string
+	for i, k := range keys {
+		if i < 5 {
+			a = append(a, notification("trail-bucket", k))
+		}
+		if i >= 2 {
+			b = append(b, notification("trail-bucket", k))
+		}
+	}
+	lakeLoc := "s3://lake-bucket/"
+	rt := lambdatest.Start(t)
+	bin := bootstrap(t, "ingest")
+	rt.Run(t, bin, "AUDITLAKE_LAKE="+lakeLoc)
+	rt.Run(t, bin, "AUDITLAKE_LAKE="+lakeLoc)
+	var wg sync.WaitGroup
+	results := make([]lambdatest.Result, 4)
+	errs := make([]error, 4)
+	for i, body := range [][]byte{batch(a...), batch(b...), batch(b...), batch(a...)} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = rt.InvokeContext(context.Background(), body, time.Minute)
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if got := failures(t, results[i]); len(got) != 0 {
+			t.Errorf("batch %d: batchItemFailures = %v, want none", i, got)
+		}
+	}
+	ct := lambdatest.Start(t)
+	ct.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc)
+	invokeCommit(t, ct, `{}`)
+	if n := pending(t, client, "lake-bucket"); n != 0 {
+		t.Errorf("%d commit requests still pending", n)
+	}
+	// The two processes each wrote the event that two trail objects carry
+	// (CloudTrail delivers some events twice): the committer marks the day
+	// for readers to deduplicate, and compaction removes the copy.
+	rows := committed[lake.Event](t, lakeLoc, lake.Events.Name)
+	distinct := map[string]bool{}
+	for _, r := range rows {
+		distinct[r.EventID] = true
+	}
+	if len(distinct) != 37 {
+		t.Errorf("%d distinct events committed, want 37", len(distinct))
+	}
+	if len(rows) > len(distinct) {
+		w, err := warehouse.Open(context.Background(), lakeLoc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := w.Table(context.Background(), lake.Events.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if days := tbl.Properties()[lake.PropUncheckedDays]; !strings.Contains(days, "2026-07-01") {
+			t.Errorf("%d duplicate rows committed, but the day is not marked for deduplication (%s = %q)", len(rows)-len(distinct), lake.PropUncheckedDays, days)
+		}
+	}
+	ct2 := lambdatest.Start(t)
+	ct2.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc, "AUDITLAKE_COMPACT_DAYS=400")
+	invokeCommit(t, ct2, `{"action":"maintain"}`)
+	checkEvents(t, lakeLoc, 37)
+	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("lake-bucket"), Prefix: aws.String(lake.ManifestDir + "/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seven objects, less the Insight object (skipped, not ingested).
+	if len(out.Contents) != len(keys)-1 {
+		t.Errorf("the ledger holds %d objects, want %d", len(out.Contents), len(keys)-1)
+	}
+}
