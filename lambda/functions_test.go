@@ -24,6 +24,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/lambdatest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -443,5 +444,75 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 	// Seven objects, less the Insight object (skipped, not ingested).
 	if len(out.Contents) != len(keys)-1 {
 		t.Errorf("the ledger holds %d objects, want %d", len(out.Contents), len(keys)-1)
+	}
+}
+
+// TestAthenaFunction drives the athena function's binary with EventBridge
+// "Athena Query State Change" events against a local Athena endpoint: a
+// final state stores the execution once however often the event comes, a
+// running state is skipped, and an event that is not a state change fails
+// the invocation (Lambda retries it, then the dead-letter queue keeps it).
+func TestAthenaFunction(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Env(t)
+	client := srv.Client(t)
+	srv.CreateBucket(t, "lake-bucket")
+	// GetQueryExecution's wire form (AWS JSON 1.1: times as epoch seconds).
+	submitted := time.Date(2026, 7, 2, 14, 0, 0, 0, time.UTC)
+	exec := map[string]any{"QueryExecution": map[string]any{
+		"QueryExecutionId": "5e3b1a9d-7c44-4e0f-a1b2-c3d4e5f60718",
+		"Query":            "SELECT star_rating, count(*) AS n FROM amazon_reviews_db.amazon_reviews_parquet GROUP BY star_rating",
+		"StatementType":    "DML", "WorkGroup": "studio-analysts",
+		"QueryExecutionContext": map[string]any{"Database": "amazon_reviews_db", "Catalog": "awsdatacatalog"},
+		"Status": map[string]any{"State": "CANCELLED", "StateChangeReason": "Query was cancelled by user",
+			"SubmissionDateTime": awstest.Epoch(submitted), "CompletionDateTime": awstest.Epoch(submitted.Add(21 * time.Second))},
+		"Statistics": map[string]any{"DataScannedInBytes": 734003200, "TotalExecutionTimeInMillis": 21250},
+	}}
+	api := awstest.NewServer(t, map[string]func([]byte) (int, any){
+		"GetQueryExecution": func([]byte) (int, any) { return 200, exec },
+	})
+	t.Setenv("AWS_ENDPOINT_URL_ATHENA", api.URL)
+	lakeLoc := "s3://lake-bucket/"
+	rt := lambdatest.Start(t)
+	rt.Run(t, bootstrap(t, "athena"), "AUDITLAKE_LAKE="+lakeLoc)
+	event := `{"version":"0","id":"3b0c2f5e-8a51-4c3e-9d2a-1f0e9b8c7d6a","detail-type":"Athena Query State Change","source":"aws.athena","account":"123456789012","time":"2026-07-02T14:00:21Z","region":"us-east-2","resources":[],"detail":{"currentState":"CANCELLED","previousState":"RUNNING","queryExecutionId":"5e3b1a9d-7c44-4e0f-a1b2-c3d4e5f60718","sequenceNumber":"3","statementType":"DML","versionId":"0","workgroupName":"studio-analysts"}}`
+	written := func(res lambdatest.Result) int64 {
+		t.Helper()
+		if res.Error != nil {
+			t.Fatalf("athena function: %s: %s", res.Error.Type, res.Error.Message)
+		}
+		var sum struct {
+			Written int64            `json:"events_written"`
+			Skipped map[string]int64 `json:"records_skipped"`
+		}
+		if err := json.Unmarshal(res.Payload, &sum); err != nil {
+			t.Fatalf("%s: %v", res.Payload, err)
+		}
+		return sum.Written
+	}
+	if n := written(rt.Invoke(t, []byte(event), time.Minute)); n != 1 {
+		t.Errorf("final state: %d written, want 1", n)
+	}
+	written(rt.Invoke(t, []byte(event), time.Minute)) // EventBridge delivers at least once
+	running := strings.Replace(event, `"currentState":"CANCELLED"`, `"currentState":"RUNNING"`, 1)
+	if n := written(rt.Invoke(t, []byte(running), time.Minute)); n != 0 {
+		t.Errorf("running state: %d written, want 0", n)
+	}
+	if res := rt.Invoke(t, []byte(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`), time.Minute); res.Error == nil {
+		t.Errorf("an event that is not a state change succeeded: %s", res.Payload)
+	}
+	ct := lambdatest.Start(t)
+	ct.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc)
+	invokeCommit(t, ct, `{}`)
+	if n := written(rt.Invoke(t, []byte(event), time.Minute)); n != 0 {
+		t.Errorf("after the commit: %d written, want 0 (the query is in the lake)", n)
+	}
+	invokeCommit(t, ct, `{}`)
+	if n := pending(t, client, "lake-bucket"); n != 0 {
+		t.Errorf("%d commit requests pending", n)
+	}
+	rows := committed[lake.AthenaQuery](t, lakeLoc, lake.AthenaQueries.Name)
+	if len(rows) != 1 || rows[0].QueryID != "5e3b1a9d-7c44-4e0f-a1b2-c3d4e5f60718" || rows[0].State != "CANCELLED" {
+		t.Errorf("athena_queries = %+v, want the one cancelled query", rows)
 	}
 }

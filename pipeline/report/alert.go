@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +17,10 @@ import (
 	"strings"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
 	"github.com/auditlake/auditlake/pipeline/store"
 )
@@ -35,8 +36,8 @@ type AlertOptions struct {
 	SNSTopic string
 	// Stdout receives every new finding as one JSON object per line.
 	Stdout io.Writer
-	// HTTPClient is used for the webhook and SNS (default: a client with
-	// a 10 s timeout).
+	// HTTPClient is used for the webhook (default: a client with a 10 s
+	// timeout); SNS uses the AWS SDK's own.
 	HTTPClient *http.Client
 }
 
@@ -185,7 +186,7 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 	}
 	if opt.SNSTopic != "" {
 		dests = append(dests, destination{"sns", func(fs []alertFinding, d func([]alertFinding) error) error {
-			return publishSNS(ctx, client, opt.SNSTopic, fs, d)
+			return publishSNS(ctx, opt.SNSTopic, fs, d)
 		}})
 	}
 	if opt.Stdout != nil {
@@ -448,23 +449,6 @@ func parseTopicARN(arn string) (topicARN, error) {
 	return topicARN{partition: p[1], region: p[3]}, nil
 }
 
-// snsEndpoint is AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL or the regional
-// endpoint.
-func snsEndpoint(t topicARN) string {
-	if os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != "true" {
-		for _, k := range []string{"AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL"} {
-			if v := strings.TrimSpace(os.Getenv(k)); v != "" {
-				return v
-			}
-		}
-	}
-	suffix := "amazonaws.com"
-	if t.partition == "aws-cn" {
-		suffix = "amazonaws.com.cn"
-	}
-	return "https://sns." + t.region + "." + suffix
-}
-
 // snsBatches splits the findings into Publish messages (JSON lines) of at
 // most snsMaxMessage bytes.
 func snsBatches(fs []alertFinding) ([][]alertFinding, []string, error) {
@@ -518,22 +502,10 @@ func snsSubject(fs []alertFinding) string {
 	return truncate(s, snsMaxSubject)
 }
 
-type snsError struct {
-	Error struct {
-		Type    string `xml:"Type"`
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
-	} `xml:"Error"`
-	RequestID string `xml:"RequestId"`
-}
-
-type snsPublishResponse struct {
-	MessageID string `xml:"PublishResult>MessageId"`
-}
-
-// publishSNS publishes the findings with the SNS Query API (Publish),
-// signed with SigV4, credentials and region from the default AWS config.
-func publishSNS(ctx context.Context, client *http.Client, topic string, fs []alertFinding, delivered func([]alertFinding) error) error {
+// publishSNS publishes the findings with the SNS API (Publish, through
+// aws-sdk-go-v2/service/sns), credentials from the default AWS config, in
+// the topic's own region. AWS_ENDPOINT_URL_SNS points it elsewhere.
+func publishSNS(ctx context.Context, topic string, fs []alertFinding, delivered func([]alertFinding) error) error {
 	t, err := parseTopicARN(topic)
 	if err != nil {
 		return err
@@ -545,55 +517,26 @@ func publishSNS(ctx context.Context, client *http.Client, topic string, fs []ale
 	if cfg.Credentials == nil {
 		return errors.New("sns: no AWS credentials")
 	}
-	region := t.region // a topic is published to in its own region
-	if region == "" {
-		region = cfg.Region
-	}
-	endpoint := snsEndpoint(t)
+	api := sns.NewFromConfig(cfg, func(o *sns.Options) {
+		o.Region = t.region // a topic is published to in its own region
+	})
 	batches, msgs, err := snsBatches(fs)
 	if err != nil {
 		return err
 	}
-	signer := v4.NewSigner()
 	for i, msg := range msgs {
-		form := url.Values{}
-		form.Set("Action", "Publish")
-		form.Set("Version", "2010-03-31")
-		form.Set("TopicArn", topic)
-		form.Set("Subject", snsSubject(batches[i]))
-		form.Set("Message", msg)
-		body := form.Encode()
 		if err := func() error {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			creds, err := cfg.Credentials.Retrieve(ctx)
+			out, err := api.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Subject: aws.String(snsSubject(batches[i])), Message: aws.String(msg)})
 			if err != nil {
-				return fmt.Errorf("sns: AWS credentials: %w", err)
-			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/", strings.NewReader(body))
-			if err != nil {
-				return fmt.Errorf("sns: endpoint %q: %w", endpoint, err)
-			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-			sum := sha256.Sum256([]byte(body))
-			if err := signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sns", region, time.Now()); err != nil {
-				return fmt.Errorf("sns: signing: %w", err)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				return fmt.Errorf("sns publish: %w", err)
-			}
-			defer resp.Body.Close()
-			rb, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			if resp.StatusCode < 200 || resp.StatusCode > 299 {
-				var e snsError
-				if xml.Unmarshal(rb, &e) == nil && e.Error.Code != "" {
-					return fmt.Errorf("sns publish to %s: HTTP status %s: %s: %s", topic, resp.Status, plain(e.Error.Code), plain(e.Error.Message))
+				var ae smithy.APIError
+				if errors.As(err, &ae) {
+					return fmt.Errorf("sns publish to %s: %s: %s", topic, plain(ae.ErrorCode()), plain(ae.ErrorMessage()))
 				}
-				return fmt.Errorf("sns publish to %s: HTTP status %s", topic, resp.Status)
+				return fmt.Errorf("sns publish to %s: %w", topic, err)
 			}
-			var ok snsPublishResponse
-			if err := xml.Unmarshal(rb, &ok); err != nil || ok.MessageID == "" {
+			if aws.ToString(out.MessageId) == "" {
 				return fmt.Errorf("sns publish to %s: unexpected response (no MessageId)", topic)
 			}
 			return nil
