@@ -9,6 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -22,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
@@ -514,5 +518,122 @@ func TestAthenaFunction(t *testing.T) {
 	rows := committed[lake.AthenaQuery](t, lakeLoc, lake.AthenaQueries.Name)
 	if len(rows) != 1 || rows[0].QueryID != "5e3b1a9d-7c44-4e0f-a1b2-c3d4e5f60718" || rows[0].State != "CANCELLED" {
 		t.Errorf("athena_queries = %+v, want the one cancelled query", rows)
+	}
+}
+
+// TestReportFunction drives the report function's binary (it links
+// DuckDB) over a lake on S3: the first run builds the derived tables,
+// sends every finding to the webhook, saves the alert state on S3 and
+// writes the day's compliance report as HTML and JSON; the second run
+// sends nothing and rewrites nothing.
+func TestReportFunction(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Env(t)
+	client := srv.Client(t)
+	srv.CreateBucket(t, "lake-bucket")
+	srv.CreateBucket(t, "config-bucket")
+	ctx := context.Background()
+	lakeLoc := "s3://lake-bucket/audit"
+	w, err := warehouse.Open(ctx, lakeLoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenarioLogs}, Lake: lakeLoc, Committer: w}); err != nil {
+		t.Fatal(err)
+	}
+	uploadTree(t, client, "config-bucket", "../testdata/scenario/catalog")
+	policyYAML, err := os.ReadFile("../testdata/scenario/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, b := range map[string][]byte{"policy.yaml": policyYAML} {
+		if err := put(client, "config-bucket", key, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grants, err := os.ReadFile("../testdata/scenario/grants/lakeformation-list-permissions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put(client, "config-bucket", "grants/list-permissions.json", grants); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(b))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+
+	rt := lambdatest.Start(t)
+	rt.Run(t, bootstrap(t, "report"), "AUDITLAKE_LAKE="+lakeLoc,
+		"AUDITLAKE_POLICY=s3://config-bucket/policy.yaml",
+		"AUDITLAKE_CATALOG=s3://config-bucket/glue-get-tables-",
+		"AUDITLAKE_GRANTS=s3://config-bucket/grants/",
+		"AUDITLAKE_WEBHOOK="+hook.URL,
+		"AUDITLAKE_CACHE="+t.TempDir())
+	type result struct {
+		Build    string   `json:"build"`
+		Findings int      `json:"findings"`
+		New      int      `json:"new_findings"`
+		Reports  []string `json:"reports"`
+	}
+	invoke := func() result {
+		t.Helper()
+		res := rt.Invoke(t, []byte(`{"compliance_day":"2026-07-01"}`), 5*time.Minute)
+		if res.Error != nil {
+			t.Fatalf("report function: %s: %s", res.Error.Type, res.Error.Message)
+		}
+		var r result
+		if err := json.Unmarshal(res.Payload, &r); err != nil {
+			t.Fatalf("%s: %v", res.Payload, err)
+		}
+		return r
+	}
+	first := invoke()
+	if first.Build == "" || first.Findings == 0 || first.New != first.Findings {
+		t.Errorf("first run = %+v, want a build and every finding new", first)
+	}
+	mu.Lock()
+	sent := len(posts)
+	mu.Unlock()
+	if sent == 0 {
+		t.Error("the webhook got nothing")
+	}
+	if len(first.Reports) != 2 {
+		t.Errorf("reports = %v, want the day's HTML and JSON", first.Reports)
+	}
+	read := func(key string) []byte {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("lake-bucket"), Key: aws.String(key)})
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		defer out.Body.Close()
+		b, _ := io.ReadAll(out.Body)
+		return b
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(read("audit/_reports/compliance/2026-07-01.json"), &doc); err != nil || len(doc) == 0 {
+		t.Errorf("compliance JSON: %v", err)
+	}
+	if html := read("audit/_reports/compliance/2026-07-01.html"); !bytes.Contains(bytes.ToLower(html), []byte("<html")) {
+		t.Errorf("compliance HTML is not HTML: %.200s", html)
+	}
+	var state struct {
+		Sent map[string]any `json:"sent"`
+	}
+	if err := json.Unmarshal(read("audit/_alerts/state.json"), &state); err != nil || len(state.Sent) != first.Findings {
+		t.Errorf("alert state: %d sent, %v; want %d", len(state.Sent), err, first.Findings)
+	}
+
+	second := invoke()
+	mu.Lock()
+	after := len(posts)
+	mu.Unlock()
+	if second.New != 0 || after != sent || len(second.Reports) != 0 || second.Findings != first.Findings {
+		t.Errorf("second run = %+v with %d more webhook posts; want nothing new sent or written", second, after-sent)
 	}
 }

@@ -39,6 +39,9 @@ type Options struct {
 	Full bool
 	// Progress, when not nil, gets a line per step a build runs.
 	Progress io.Writer
+	// BuildMemoryLimit bounds DuckDB's memory during a build (DuckDB's
+	// syntax, e.g. "6GB"; empty: chain.BuildMemoryLimit).
+	BuildMemoryLimit string
 }
 
 func (o Options) catalogOptions() []warehouse.Option {
@@ -105,7 +108,8 @@ func Open(ctx context.Context, opt Options) (*Report, error) {
 	}
 	r := &Report{DB: db}
 	r.Chain, err = chain.Open(ctx, db, chain.Options{Mode: mode, Catalog: opt.Catalog, Grants: opt.Grants,
-		NotAfter: asOfTime(opt.AsOf, db.Snapshots), Progress: opt.Progress, Full: opt.Full, Store: lakeStore})
+		NotAfter: asOfTime(opt.AsOf, db.Snapshots), Progress: opt.Progress, Full: opt.Full, Store: lakeStore,
+		MemoryLimit: opt.BuildMemoryLimit})
 	if err != nil {
 		db.Close()
 		return nil, err
