@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 // bootstrap builds lambda/<name> as the deployment does (infra/build.sh):
 // a static "bootstrap" binary, without aws-lambda-go's RPC mode. The
 // report function links DuckDB and needs cgo; the others must not.
-func bootstrap(t *testing.T, name string) string {
+func bootstrap(t testing.TB, name string) string {
 	t.Helper()
 	v, _ := builds.LoadOrStore(name, &build{})
 	b := v.(*build)

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -51,6 +52,31 @@ type Process struct {
 	cmd       *exec.Cmd
 	out       *bytes.Buffer
 	mu        *sync.Mutex
+}
+
+// Stop kills the process (a function instance the service retires).
+func (p *Process) Stop() {
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+}
+
+// CPU is the user and system time the process used, once stopped.
+func (p *Process) CPU() time.Duration {
+	if p.cmd.ProcessState == nil {
+		return 0
+	}
+	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+}
+
+// MaxRSS is the process's peak resident memory in bytes, once stopped.
+func (p *Process) MaxRSS() int64 {
+	if p.cmd.ProcessState == nil {
+		return 0
+	}
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss << 10 // Linux reports KiB
+	}
+	return 0
 }
 
 // Output is what the process wrote to stdout and stderr so far.
@@ -195,8 +221,7 @@ func (s *Server) Run(t testing.TB, bin string, env ...string) *Process {
 	s.procs = append(s.procs, p)
 	s.mu.Unlock()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		p.Stop()
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", bin, p.Output())
 		}

@@ -248,7 +248,7 @@ func gatewayEnv() []string {
 // endpoint-override variables and points the shared config and credentials
 // files at empty files, so the SDK does not read ~/.aws, and it sets
 // AWS_EC2_METADATA_DISABLED=true. The test must not be parallel.
-func (s *Server) Env(t *testing.T) {
+func (s *Server) Env(t testing.TB) {
 	t.Helper()
 	for _, k := range []string{
 		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
