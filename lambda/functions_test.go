@@ -179,10 +179,10 @@ func failures(t *testing.T, res lambdatest.Result) []string {
 }
 
 // committed reads the committed rows of a table of the lake at loc.
-func committed[R any](t *testing.T, loc, table string) []R {
+func committed[R any](t *testing.T, loc, table string, opts ...warehouse.Option) []R {
 	t.Helper()
 	ctx := context.Background()
-	w, err := warehouse.Open(ctx, loc)
+	w, err := warehouse.Open(ctx, loc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,9 +244,9 @@ func pending(t *testing.T, client *s3.Client, bucket string) int {
 }
 
 // checkEvents checks that the lake holds want events, each once.
-func checkEvents(t *testing.T, loc string, want int) {
+func checkEvents(t *testing.T, loc string, want int, opts ...warehouse.Option) {
 	t.Helper()
-	rows := committed[lake.Event](t, loc, lake.Events.Name)
+	rows := committed[lake.Event](t, loc, lake.Events.Name, opts...)
 	seen := map[string]int{}
 	for _, r := range rows {
 		seen[r.EventID]++
@@ -366,7 +366,8 @@ func TestIngestFunction(t *testing.T) {
 // TestIngestFunctionsConcurrently runs two ingest function processes at
 // once over overlapping batches (the same object notified to both, as a
 // duplicate S3 notification does), then the committer: every event lands
-// once and every object is in the ledger once.
+// once and every object is in the ledger once. The committer keeps the
+// tables in the Glue Data Catalog (a local Glue endpoint), as deployed.
 func TestIngestFunctionsConcurrently(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Env(t)
@@ -407,16 +408,24 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 			t.Errorf("batch %d: batchItemFailures = %v, want none", i, got)
 		}
 	}
+	// The committer as deployed: the tables in the Glue Data Catalog, and
+	// one lost optimistic race on UpdateTable to retry.
+	glue, gsrv, cfg := awstest.StartGlue(t, srv.AccessKey, srv.SecretKey)
+	t.Setenv("AWS_ENDPOINT_URL_GLUE", gsrv.URL)
+	inGlue := warehouse.WithGlue("auditlake", &cfg)
 	ct := lambdatest.Start(t)
-	ct.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc)
+	ct.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc, "AUDITLAKE_GLUE_DATABASE=auditlake", "AUDITLAKE_COMPACT_DAYS=400")
 	invokeCommit(t, ct, `{}`)
 	if n := pending(t, client, "lake-bucket"); n != 0 {
 		t.Errorf("%d commit requests still pending", n)
 	}
+	if loc := glue.MetadataLocation("auditlake", lake.Events.Name); !strings.HasPrefix(loc, "s3://lake-bucket/") {
+		t.Errorf("Glue table auditlake.events has metadata_location %q, want the lake's", loc)
+	}
 	// The two processes each wrote the event that two trail objects carry
 	// (CloudTrail delivers some events twice): the committer marks the day
 	// for readers to deduplicate, and compaction removes the copy.
-	rows := committed[lake.Event](t, lakeLoc, lake.Events.Name)
+	rows := committed[lake.Event](t, lakeLoc, lake.Events.Name, inGlue)
 	distinct := map[string]bool{}
 	for _, r := range rows {
 		distinct[r.EventID] = true
@@ -425,7 +434,7 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 		t.Errorf("%d distinct events committed, want 37", len(distinct))
 	}
 	if len(rows) > len(distinct) {
-		w, err := warehouse.Open(context.Background(), lakeLoc)
+		w, err := warehouse.Open(context.Background(), lakeLoc, inGlue)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,10 +446,12 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 			t.Errorf("%d duplicate rows committed, but the day is not marked for deduplication (%s = %q)", len(rows)-len(distinct), lake.PropUncheckedDays, days)
 		}
 	}
-	ct2 := lambdatest.Start(t)
-	ct2.Run(t, bootstrap(t, "commit"), "AUDITLAKE_LAKE="+lakeLoc, "AUDITLAKE_COMPACT_DAYS=400")
-	invokeCommit(t, ct2, `{"action":"maintain"}`)
-	checkEvents(t, lakeLoc, 37)
+	glue.FailNextUpdates(1)
+	invokeCommit(t, ct, `{"action":"maintain"}`)
+	if _, conflicts := glue.Counts(); conflicts == 0 {
+		t.Error("the injected UpdateTable conflict was not hit")
+	}
+	checkEvents(t, lakeLoc, 37, inGlue)
 	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("lake-bucket"), Prefix: aws.String(lake.ManifestDir + "/")})
 	if err != nil {
 		t.Fatal(err)
