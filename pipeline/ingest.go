@@ -634,9 +634,16 @@ func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writ
 		m.Read++
 		var ve *cloudtrail.ValueError
 		var se *cloudtrail.SyntaxError
+		var sk *cloudtrail.SkipError
 		switch {
 		case errors.As(err, &ve):
 			w.Quarantine(ve.Offset, ve.Reason, ve.Raw)
+			continue
+		case errors.As(err, &sk):
+			// Bytes that could not be read as records: one quarantine
+			// entry (counted as one record read), and reading goes on.
+			w.Quarantine(sk.Offset, sk.Error(), nil)
+			m.BytesSkipped += sk.End - sk.Offset
 			continue
 		case errors.As(err, &se):
 			w.Quarantine(se.Offset, "unreadable from here to the end of the object: "+se.Err.Error(), nil)

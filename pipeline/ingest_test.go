@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -217,7 +218,7 @@ func TestIngestBadInputs(t *testing.T) {
 	}
 	want := map[string]string{ // object → a reason it must be quarantined for
 		"truncated.json.gz":   "unreadable from here",
-		"invalid-middle.json": "unreadable from here",
+		"invalid-middle.json": "invalid JSON",
 		"garbage.bin":         "unrecognized format",
 		"mixed.ndjson":        "record has an unreadable eventTime",
 	}
@@ -501,4 +502,57 @@ func committedRows[R any](t testing.TB, loc string, table string) ([]R, []wareho
 		rows = append(rows, rs...)
 	}
 	return rows, snap.Files
+}
+
+// TestBadRecordLosesOnlyItself: a record with a syntax error, and one
+// larger than the reader holds (a 20 MB userAgent), are each quarantined
+// with their offset and reason; the records after them are written, and
+// the object's ledger entry counts the bytes skipped.
+func TestBadRecordLosesOnlyItself(t *testing.T) {
+	rec := func(id, extra string) string {
+		return `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},` +
+			`"eventTime":"2026-07-02T10:00:40Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1",` +
+			`"eventID":"` + id + `","eventType":"AwsApiCall","recipientAccountId":"111122223333"` + extra + `}`
+	}
+	huge := `,"userAgent":"` + strings.Repeat("A", 20<<20) + `"`
+	body := `{"Records":[` + rec("ok-1", "") + "," + rec("broken", `,"x":tru`) + "," + rec("ok-2", "") + "," +
+		rec("huge", huge) + "," + rec("ok-3", "") + `]}`
+	dir := t.TempDir()
+	in := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "07", "02", "111122223333_CloudTrail_us-east-1_20260702T1000Z_bad.json")
+	os.MkdirAll(filepath.Dir(in), 0o755)
+	if err := os.WriteFile(in, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := t.TempDir()
+	sum := ingest(t, Options{Inputs: []string{dir}, Lake: lakeDir})
+	if sum.Written != 3 || sum.Quarantined != 2 || sum.Read != 5 || !sum.Reconciles() {
+		t.Errorf("summary %+v: want 3 written, 2 quarantined of 5 read", sum)
+	}
+	qs, _ := filepath.Glob(filepath.Join(lakeDir, "_quarantine", "*.ndjson"))
+	var reasons []string
+	for _, f := range qs {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var e lake.QuarantineEntry
+			json.Unmarshal([]byte(line), &e)
+			reasons = append(reasons, fmt.Sprintf("%d %s", e.Offset, e.Reason))
+		}
+	}
+	// A skip starts where the bad record's element begins: at the comma before it.
+	brokenAt := len(`{"Records":[`) + len(rec("ok-1", ""))
+	hugeAt := strings.Index(body, rec("ok-2", "")) + len(rec("ok-2", ""))
+	if len(reasons) != 2 || !strings.HasPrefix(reasons[0], fmt.Sprintf("%d ", brokenAt)) || !strings.Contains(reasons[0], "invalid JSON") ||
+		!strings.HasPrefix(reasons[1], fmt.Sprintf("%d ", hugeAt)) || !strings.Contains(reasons[1], "larger than 8 MiB") {
+		t.Errorf("quarantine %v; want the broken record at %d and the huge one at %d", reasons, brokenAt, hugeAt)
+	}
+	ms, _ := filepath.Glob(filepath.Join(lakeDir, lake.ManifestDir, "*.json"))
+	if len(ms) != 1 {
+		t.Fatalf("%d ledger entries", len(ms))
+	}
+	var m lake.Manifest
+	b, _ := os.ReadFile(ms[0])
+	json.Unmarshal(b, &m)
+	if m.BytesSkipped < 20<<20 {
+		t.Errorf("ledger entry counts %d bytes skipped, want at least the 20 MB record", m.BytesSkipped)
+	}
 }

@@ -95,6 +95,7 @@ func fuzzRead(t *testing.T, data []byte, r io.Reader) []step {
 		rec, err := rd.Next()
 		var ve *ValueError
 		var se *SyntaxError
+		var sk *SkipError
 		switch {
 		case err == io.EOF:
 			return out
@@ -119,6 +120,12 @@ func fuzzRead(t *testing.T, data []byte, r io.Reader) []step {
 			}
 			prev = ve.Offset
 			out = append(out, step{"value", ve.Offset, string(ve.Raw)})
+		case errors.As(err, &sk):
+			if sk.Offset <= prev || sk.End < sk.Offset || sk.End > int64(len(data)) {
+				t.Fatalf("SkipError %d..%d (previous %d), input %d bytes", sk.Offset, sk.End, prev, len(data))
+			}
+			prev = sk.Offset
+			out = append(out, step{"skip", sk.Offset, ""})
 		case errors.As(err, &se):
 			if se.Offset < 0 || se.Offset > int64(len(data)) || se.Offset < prev {
 				t.Fatalf("SyntaxError offset %d (previous %d), input %d bytes", se.Offset, prev, len(data))

@@ -70,8 +70,7 @@ func (p *Prefetch) read(rd *Reader) {
 			rec.Raw, rec.Owned = bytes.Clone(rec.Raw), true
 		}
 		batch = append(batch, fetched{rec, err})
-		var ve *ValueError
-		if err != nil && !errors.As(err, &ve) {
+		if err != nil && !continues(err) {
 			send() // the end: EOF, or an error the Reader cannot go on after
 			return
 		}
@@ -95,11 +94,18 @@ func (p *Prefetch) Next() (Record, error) {
 	}
 	r := p.cur[0]
 	p.cur = p.cur[1:]
-	var ve *ValueError
-	if r.err != nil && !errors.As(r.err, &ve) {
+	if r.err != nil && !continues(r.err) {
 		p.last = r.err
 	}
 	return r.rec, r.err
+}
+
+// continues reports whether reading goes on after err: a value that is
+// not a record, or bytes skipped to the next record.
+func continues(err error) bool {
+	var ve *ValueError
+	var sk *SkipError
+	return errors.As(err, &ve) || errors.As(err, &sk)
 }
 
 // Close stops reading ahead and waits for the reading goroutine to end.

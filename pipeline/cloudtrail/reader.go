@@ -41,6 +41,30 @@ type ValueError struct {
 
 func (e *ValueError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Reason) }
 
+// SkipError reports bytes the reader could not read as records and
+// skipped: a syntax error, or a record larger than MaxRecord. Reading
+// continues after them, at the next record it can find (the next line in
+// NDJSON; the next element of a Records array, found by the way trail
+// records begin). End is the offset reading resumes at, the input's end
+// when no later record was found.
+type SkipError struct {
+	Offset, End int64
+	Reason      string
+}
+
+func (e *SkipError) Error() string {
+	return fmt.Sprintf("offset %d: %s; %d bytes skipped", e.Offset, e.Reason, e.End-e.Offset)
+}
+
+// MaxRecord is the largest record the reader holds in memory. CloudTrail
+// records are at most a few hundred KB (fields over 100 KB are omitted);
+// a larger one is skipped, so that one hostile record cannot cost more
+// memory than this.
+const MaxRecord = 8 << 20
+
+// errTooLarge stops the decoder when a value grows past MaxRecord.
+var errTooLarge = errors.New("record larger than 8 MiB")
+
 type state int
 
 const (
@@ -63,19 +87,81 @@ const (
 type Reader struct {
 	dec     *jsontext.Decoder
 	src     *bomSkipper
+	in      *source // what the decoder reads: pushed-back bytes, then src, up to a limit
 	st      state
+	marker  []byte // how an element of the current array begins, for resynchronising ("" none)
 	members []byte // members of a top-level object read so far, re-assembled
 	inner   []byte
+
+	decStart int64 // stream offset of the first byte the current decoder read from in
+	prefix   int   // synthetic bytes the current decoder was fed before them
+	rest     bool  // after a resynchronised envelope array: the envelope's members follow
+	start    int64 // offset where the value being read began (where a skip starts)
 }
+
+// source feeds the decoder: bytes pushed back after a resynchronisation,
+// then the input, never past limit (a stream offset).
+type source struct {
+	synth  []byte // synthetic bytes first (not part of the stream)
+	back   []byte // stream bytes pushed back
+	br     *bufio.Reader
+	pos    int64 // stream offset of the next stream byte served
+	limit  int64
+	failed error // a read error of the input (not syntax): never resynchronised over
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if len(s.synth) > 0 {
+		n := copy(p, s.synth)
+		s.synth = s.synth[n:]
+		return n, nil
+	}
+	if s.pos >= s.limit {
+		return 0, errTooLarge
+	}
+	if max := s.limit - s.pos; int64(len(p)) > max {
+		p = p[:max]
+	}
+	if len(s.back) > 0 {
+		n := copy(p, s.back)
+		s.back = s.back[n:]
+		s.pos += int64(n)
+		return n, nil
+	}
+	n, err := s.br.Read(p)
+	s.pos += int64(n)
+	if err != nil && err != io.EOF {
+		s.failed = err
+	}
+	return n, err
+}
+
+// readByte reads one stream byte, ignoring the limit (resynchronising).
+func (s *source) readByte() (byte, error) {
+	if len(s.back) > 0 {
+		c := s.back[0]
+		s.back = s.back[1:]
+		s.pos++
+		return c, nil
+	}
+	c, err := s.br.ReadByte()
+	if err == nil {
+		s.pos++
+	} else if err != io.EOF {
+		s.failed = err
+	}
+	return c, err
+}
+
+const noLimit = 1<<63 - 1
 
 // NewReader reads records from r, which must already be decompressed.
 // A leading UTF-8 byte order mark is skipped (offsets still count it).
 func NewReader(r io.Reader) *Reader {
 	src := &bomSkipper{br: bufio.NewReaderSize(r, 16)}
-	return &Reader{src: src, dec: jsontext.NewDecoder(src,
-		jsontext.AllowDuplicateNames(true),
-		jsontext.AllowInvalidUTF8(true),
-	)}
+	rd := &Reader{src: src, in: &source{br: bufio.NewReaderSize(src, 64<<10), limit: noLimit}}
+	rd.dec = jsontext.NewDecoder(rd.in, decoderOptions...)
+	return rd
 }
 
 // bomSkipper drops a UTF-8 byte order mark at the very start of the input,
@@ -97,8 +183,19 @@ func (b *bomSkipper) Read(p []byte) (int, error) {
 	return b.br.Read(p)
 }
 
+var decoderOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
 // offset is the decoder's input offset in the caller's stream.
-func (r *Reader) offset() int64 { return r.dec.InputOffset() + r.src.skipped }
+func (r *Reader) offset() int64 {
+	return r.decStart + r.dec.InputOffset() - int64(r.prefix) + r.src.skipped
+}
+
+// bound lets the decoder read at most MaxRecord bytes past the current
+// offset: the next value must end within them.
+func (r *Reader) bound() {
+	r.start = r.offset()
+	r.in.limit = r.start - r.src.skipped + MaxRecord
+}
 
 // envelopeKey reports whether an object member holds the record array.
 func envelopeKey(name string) bool { return name == "Records" || name == "Events" }
@@ -110,6 +207,7 @@ func (r *Reader) Next() (Record, error) {
 	for {
 		switch r.st {
 		case stTop:
+			r.bound()
 			k := r.dec.PeekKind()
 			if k == 0 {
 				_, err := r.dec.ReadToken()
@@ -123,7 +221,7 @@ func (r *Reader) Next() (Record, error) {
 				if _, err := r.dec.ReadToken(); err != nil {
 					return Record{}, r.syntax(err)
 				}
-				r.st = stArray
+				r.st, r.marker = stArray, nil
 			case '{':
 				rec, done, err := r.object()
 				if err != nil || done {
@@ -133,16 +231,25 @@ func (r *Reader) Next() (Record, error) {
 				return r.notRecord("top-level value is not an object or array")
 			}
 		case stArray, stEnvelope:
+			r.bound()
 			k := r.dec.PeekKind()
 			switch k {
 			case ']':
 				if _, err := r.dec.ReadToken(); err != nil {
 					return Record{}, r.syntax(err)
 				}
-				if r.st == stArray {
-					r.st = stTop
-				} else {
+				switch {
+				case r.st == stEnvelope:
 					r.st = stRest
+				case r.rest:
+					// A resynchronised envelope array ended: its object's
+					// remaining members follow, read as members of a
+					// synthetic object.
+					r.rest = false
+					r.pushBack()
+					r.restart(`{"":0`, stRest)
+				default:
+					r.st = stTop
 				}
 			case '{':
 				return r.value()
@@ -195,6 +302,7 @@ func (r *Reader) object() (Record, bool, error) {
 				return Record{}, false, r.syntax(err)
 			}
 			r.st = stEnvelope
+			r.marker = markers[name]
 			return Record{}, false, nil
 		}
 		v, err := r.dec.ReadValue()
@@ -232,9 +340,230 @@ func (r *Reader) notRecord(reason string) (Record, error) {
 	return Record{}, &ValueError{Offset: r.offset() - int64(len(v)), Raw: bytes.Clone(v), Reason: reason}
 }
 
+// syntax handles a decoder error: input cut short, and a read error of
+// the input, end the object (*SyntaxError); anything else (invalid JSON, a
+// record too large) is skipped to the next record (*SkipError).
 func (r *Reader) syntax(err error) error {
-	return &SyntaxError{Offset: r.offset(), Err: err}
+	at := r.offset()
+	if r.in.failed != nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) && !errors.Is(err, errTooLarge) {
+		return &SyntaxError{Offset: at, Err: err}
+	}
+	start := r.start
+	reason := "invalid JSON at offset " + fmt.Sprint(at) + ": " + err.Error()
+	if errors.Is(err, errTooLarge) {
+		reason = fmt.Sprintf("a value larger than %d MiB", MaxRecord>>20)
+	}
+	// Stream bytes the decoder read but did not use go back; the scan for
+	// the next record starts where decoding stopped.
+	r.pushBack()
+	r.in.limit = noLimit
+	st := r.st
+	if errors.Is(err, errTooLarge) && r.blankRun() {
+		// Only blank space was too long: the value after it is read.
+		if st == stArray || st == stEnvelope {
+			r.rest = r.rest || st == stEnvelope
+			st = stArray
+		}
+		if st != stArray {
+			st = stTop
+		}
+		synth := ""
+		if st == stArray {
+			synth = "["
+		}
+		r.restart(synth, st)
+		return &SkipError{Offset: start, End: r.in.pos + r.src.skipped, Reason: fmt.Sprintf("blank space longer than %d MiB", MaxRecord>>20)}
+	}
+	var found bool
+	switch st {
+	case stArray, stEnvelope:
+		found = r.seekElement()
+	default: // between top-level values (NDJSON) or in an envelope's other members
+		found = r.seekLine()
+		st = stTop
+	}
+	if r.in.failed != nil {
+		return &SyntaxError{Offset: r.in.pos + r.src.skipped, Err: r.in.failed}
+	}
+	end := r.in.pos + r.src.skipped
+	if !found {
+		r.restart("", stTop)
+		return &SkipError{Offset: start, End: end, Reason: reason + "; no later record found"}
+	}
+	if st == stTop {
+		r.restart("", stTop)
+	} else {
+		// The next element of the array: read it as the first element of
+		// a synthetic array.
+		r.rest = r.rest || st == stEnvelope
+		r.restart("[", stArray)
+	}
+	return &SkipError{Offset: start, End: end, Reason: reason}
 }
+
+// markers are how the elements of an envelope array begin: CloudTrail
+// writes eventVersion first in every trail record, and LookupEvents EventId
+// first in every event.
+var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`)}
+
+// pushBack returns the stream bytes the decoder read but did not use to
+// the source, so that the source's position is where decoding stopped.
+func (r *Reader) pushBack() {
+	unread := r.dec.UnreadBuffer()
+	fed := r.in.pos - r.decStart
+	used := max(0, r.dec.InputOffset()-int64(r.prefix))
+	if k := fed - used; k > 0 && k <= int64(len(unread)) {
+		r.in.back = append(bytes.Clone(unread[int64(len(unread))-k:]), r.in.back...)
+		r.in.pos -= k
+	}
+	r.in.synth = nil
+}
+
+// restart starts a new decoder at the source's position, fed synth first.
+// Stream bytes the old decoder read but did not use must have been pushed
+// back (pushBack) first.
+func (r *Reader) restart(synth string, st state) {
+	r.decStart = r.in.pos
+	r.prefix = len(synth)
+	r.in.synth = []byte(synth)
+	r.in.limit = noLimit
+	r.dec.Reset(r.in, decoderOptions...)
+	r.st = st
+	// Read the synthetic tokens: the decoder is then where st says.
+	for range map[string]int{"": 0, "[": 1, `{"":0`: 3}[synth] {
+		r.dec.ReadToken()
+	}
+}
+
+// blankRun reports whether the value that passed the limit was blank
+// space: at least MaxRecord/2 bytes of it (with a comma between array
+// elements) up to the next object, which it leaves unread. Otherwise it
+// gives back what it read (a short run of blanks) and reports false.
+func (r *Reader) blankRun() bool {
+	var seen []byte
+	comma := false
+	n := 0 // blank bytes consumed
+	for {
+		c, err := r.in.readByte()
+		if err != nil {
+			r.unread(seen)
+			return false
+		}
+		switch {
+		case isSpace(c):
+			n++
+			if len(seen) < 1<<10 {
+				seen = append(seen, c)
+			} else {
+				seen = seen[:0] // blank space that is not given back is not lost
+			}
+			continue
+		case c == ',' && !comma:
+			comma = true
+			seen = append(seen, c)
+			continue
+		case c == '{' && n >= MaxRecord/2:
+			// The blank space itself reached the limit (a value that did
+			// follows it unread).
+			r.unread([]byte{c})
+			return true
+		}
+		if n >= 1<<10 {
+			seen = seen[:0] // a long run of blanks is not given back: it is skipped
+		}
+		r.unread(append(seen, c))
+		return false
+	}
+}
+
+// seekLine consumes stream bytes through the next newline.
+func (r *Reader) seekLine() bool {
+	// The line the bad value begins on: skip the blank space before it.
+	for {
+		c, err := r.in.readByte()
+		if err != nil {
+			return false
+		}
+		if !isSpace(c) {
+			if c == '\n' {
+				return true
+			}
+			break
+		}
+	}
+	for {
+		c, err := r.in.readByte()
+		if err != nil {
+			return false
+		}
+		if c == '\n' {
+			return true
+		}
+	}
+}
+
+// seekElement consumes stream bytes up to the next element of the
+// current array, which it leaves unread: an object that begins with the
+// array's marker (optional whitespace after the brace), or without a
+// marker an object after a '}' or ','. It reports false at the end of
+// the input.
+func (r *Reader) seekElement() bool {
+	var cand []byte // '{', whitespace and the marker's bytes matched so far
+	var last byte   // the last byte outside cand that is not whitespace
+	// The decoder stopped before the element that failed (at the comma or
+	// the brace before it): pass over that element's opening brace, so as
+	// never to resume at it.
+	for {
+		c, err := r.in.readByte()
+		if err != nil {
+			return false
+		}
+		if c == '{' {
+			break
+		}
+	}
+	for {
+		c, err := r.in.readByte()
+		if err != nil {
+			return false
+		}
+		if cand != nil {
+			switch j := len(bytes.TrimLeft(cand[1:], " \t\r\n")); {
+			case j < len(r.marker) && c == r.marker[j] && !(j == 0 && len(cand) > 64):
+				cand = append(cand, c)
+				if j+1 == len(r.marker) {
+					r.unread(cand)
+					return true
+				}
+				continue
+			case j == 0 && isSpace(c) && len(cand) < 64:
+				cand = append(cand, c)
+				continue
+			}
+			cand = nil
+		}
+		if c == '{' {
+			if r.marker == nil {
+				if last == '}' || last == ',' {
+					r.unread([]byte{'{'})
+					return true
+				}
+			} else {
+				cand = []byte{'{'}
+			}
+		}
+		if !isSpace(c) {
+			last = c
+		}
+	}
+}
+
+func (r *Reader) unread(b []byte) {
+	r.in.back = append(bytes.Clone(b), r.in.back...)
+	r.in.pos -= int64(len(b))
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func unexpectedEOF(err error) error {
 	if errors.Is(err, io.EOF) {

@@ -35,9 +35,15 @@ func readSteps(t *testing.T, r interface{ Next() (Record, error) }) []step {
 		rec, err := r.Next()
 		var ve *ValueError
 		var se *SyntaxError
+		var sk *SkipError
 		switch {
 		case err == nil:
 			out = append(out, step{kind: "rec", off: rec.Offset, raw: string(rec.Raw)})
+		case errors.As(err, &sk):
+			if sk.End < sk.Offset {
+				t.Fatalf("SkipError ends at %d before its offset %d", sk.End, sk.Offset)
+			}
+			out = append(out, step{kind: "skip", off: sk.Offset})
 		case err == io.EOF:
 			return out
 		case errors.As(err, &ve):
@@ -143,13 +149,20 @@ func TestReaderForms(t *testing.T) {
 			[]step{{"rec", 12, `{"a":1}`}, {"syntax", 25, ""}}},
 		{"truncated json array", `[{"a":1},`, []step{{"rec", 1, `{"a":1}`}, {"syntax", 9, ""}}},
 		{"truncated single record", "{\"a\":1}\n{\"b\":", []step{{"rec", 0, `{"a":1}`}, {"syntax", 13, ""}}},
-		{"garbage between records", `{"a":1} xyz {"b":1}`, []step{{"rec", 0, `{"a":1}`}, {"syntax", 8, ""}}},
-		{"trailing comma in Records", `{"Records":[{"a":1},]}`, []step{{"rec", 12, `{"a":1}`}, {"syntax", 20, ""}}},
-		{"missing comma between records", `{"Records":[{"a":1}{"b":2}]}`, []step{{"rec", 12, `{"a":1}`}, {"syntax", 19, ""}}},
-		{"stray closing bracket", `]{"a":1}`, []step{{"syntax", 0, ""}}},
-		{"single quotes", `{'a':1}`, []step{{"syntax", 1, ""}}},
-		{"raw control character in a string", "{\"a\":\"x\x01y\"}", []step{{"syntax", 7, ""}}},
-		{"invalid escape", `{"Records":[{"a":"\x"}]}`, []step{{"syntax", 18, ""}}},
+		{"garbage between records", `{"a":1} xyz {"b":1}`, []step{{"rec", 0, `{"a":1}`}, {"skip", 7, ""}}},
+		{"garbage between ndjson lines: the next line is read", "{\"a\":1}\nxyz\n{\"b\":1}\n", []step{{"rec", 0, `{"a":1}`}, {"skip", 7, ""}, {"rec", 12, `{"b":1}`}}},
+		{"trailing comma in Records", `{"Records":[{"a":1},]}`, []step{{"rec", 12, `{"a":1}`}, {"skip", 19, ""}}},
+		{"missing comma between records", `{"Records":[{"a":1}{"b":2}]}`, []step{{"rec", 12, `{"a":1}`}, {"skip", 19, ""}}},
+		{"a bad trail record loses only itself", `{"Records":[{"eventVersion":"1"},{"eventVersion":"2","x":"\x"},{"eventVersion":"3"}],"z":1}{"Records":[{"eventVersion":"4"}]}`,
+			[]step{{"rec", 12, `{"eventVersion":"1"}`}, {"skip", 32, ""}, {"rec", 63, `{"eventVersion":"3"}`}, {"rec", 103, `{"eventVersion":"4"}`}}},
+		{"a record with a raw NUL loses only itself", "{\"Records\":[{\"eventVersion\":\"1\",\"k\":\"a\x00b\"},\n { \"eventVersion\":\"2\"}]}",
+			[]step{{"skip", 12, ""}, {"rec", 45, `{ "eventVersion":"2"}`}}},
+		{"lookup-events: a bad event loses only itself", `{"Events":[{"EventId":"1","x":tru},{"EventId":"2"}]}`,
+			[]step{{"skip", 11, ""}, {"rec", 35, `{"EventId":"2"}`}}},
+		{"stray closing bracket", `]{"a":1}`, []step{{"skip", 0, ""}}},
+		{"single quotes", `{'a':1}`, []step{{"skip", 0, ""}}},
+		{"raw control character in a string", "{\"a\":\"x\x01y\"}", []step{{"skip", 0, ""}}},
+		{"invalid escape", `{"Records":[{"a":"\x"}]}`, []step{{"skip", 12, ""}}},
 
 		{"empty input", "", nil},
 		{"whitespace only", " \r\n\t\n", nil},
@@ -160,8 +173,8 @@ func TestReaderForms(t *testing.T) {
 		{"bom ndjson", "\ufeff{\"a\":1}\r\n{\"b\":2}\r\n", []step{{"rec", 3, `{"a":1}`}, {"rec", 12, `{"b":2}`}}},
 		{"bom only", "\ufeff", nil},
 		{"bom then truncated", "\ufeff{\"a\":1}{", []step{{"rec", 3, `{"a":1}`}, {"syntax", 11, ""}}},
-		{"bom in the middle is not skipped", "{\"a\":1}\n\ufeff{\"b\":2}", []step{{"rec", 0, `{"a":1}`}, {"syntax", 8, ""}}},
-		{"two byte prefix of a bom", "\xef\xbb{\"a\":1}", []step{{"syntax", 0, ""}}},
+		{"bom in the middle is not skipped", "{\"a\":1}\n\ufeff{\"b\":2}", []step{{"rec", 0, `{"a":1}`}, {"skip", 7, ""}}},
+		{"two byte prefix of a bom", "\xef\xbb{\"a\":1}", []step{{"skip", 0, ""}}},
 	}
 	for _, tc := range tests {
 		for _, ch := range readerChunkings {
@@ -180,6 +193,13 @@ func TestReaderForms(t *testing.T) {
 						if g.off < prevEnd || g.off > w.off {
 							t.Errorf("result %d: SyntaxError offset %d, want within [%d, %d]", i, g.off, prevEnd, w.off)
 						}
+						continue
+					}
+					if g.kind == "skip" {
+						if g.off != w.off {
+							t.Errorf("result %d: SkipError offset %d, want %d", i, g.off, w.off)
+						}
+						prevEnd = g.off + 1
 						continue
 					}
 					if g.off != w.off || g.raw != w.raw {
@@ -346,14 +366,14 @@ func TestReaderIOError(t *testing.T) {
 	}
 }
 
-// TestReaderDeepNesting: nesting beyond the decoder's limit is a syntax
-// error, not a crash or a hang.
+// TestReaderDeepNesting: nesting beyond the decoder's limit is skipped
+// (the record alone), not a crash or a hang.
 func TestReaderDeepNesting(t *testing.T) {
 	const depth = 20000
-	in := `{"Records":[{"a":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}]}`
+	in := `{"Records":[{"eventVersion":"1","a":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `},{"eventVersion":"2"}]}`
 	got := readSteps(t, NewReader(strings.NewReader(in)))
-	if len(got) != 1 || got[0].kind != "syntax" {
-		t.Fatalf("got %v, want one SyntaxError", got)
+	if len(got) != 2 || got[0].kind != "skip" || got[1].raw != `{"eventVersion":"2"}` {
+		t.Fatalf("got %v, want the deep record skipped and the next one read", got)
 	}
 	// Within the limit it is an ordinary record.
 	in = `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`
@@ -427,8 +447,13 @@ func TestPrefetchMatchesReader(t *testing.T) {
 				}
 				var ve *ValueError
 				var se *SyntaxError
+				var sk *SkipError
 				if errors.As(err, &ve) {
 					got = append(got, step{"value", ve.Offset, string(ve.Raw)})
+					continue
+				}
+				if errors.As(err, &sk) {
+					got = append(got, step{kind: "skip", off: sk.Offset})
 					continue
 				}
 				if errors.As(err, &se) {
@@ -481,5 +506,52 @@ func TestPrefetchCloseEarly(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return")
+	}
+}
+
+// TestReaderLimits: a value larger than MaxRecord, and a run of blank
+// space as long, are each skipped as one SkipError, with the records
+// around them read, in bounded memory.
+func TestReaderLimits(t *testing.T) {
+	big := `{"eventVersion":"2","userAgent":"` + strings.Repeat("A", MaxRecord+10) + `"}`
+	blank := strings.Repeat(" ", MaxRecord+10)
+	for _, tc := range []struct {
+		name, in string
+		want     []string // kinds
+		reason   string
+	}{
+		{"huge record", `{"Records":[{"eventVersion":"1"},` + big + `,{"eventVersion":"3"}]}`, []string{"rec", "skip", "rec"}, "larger than"},
+		{"huge first record", `{"Records":[` + big + `,{"eventVersion":"3"}]}`, []string{"skip", "rec"}, "larger than"},
+		{"long blank run", `{"Records":[{"eventVersion":"1"},` + blank + `{"eventVersion":"3"}]}`, []string{"rec", "skip", "rec"}, "blank space"},
+		{"long blank run in ndjson", `{"eventVersion":"1"}` + blank + `{"eventVersion":"3"}`, []string{"rec", "skip", "rec"}, "blank space"},
+		{"huge ndjson line", "{\"eventVersion\":\"1\"}\n" + big + "\n{\"eventVersion\":\"3\"}\n", []string{"rec", "skip", "rec"}, "larger than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tc.in))
+			var kinds []string
+			for i := 0; i < 10; i++ {
+				rec, err := r.Next()
+				var sk *SkipError
+				switch {
+				case err == io.EOF:
+					i = 10
+				case err == nil:
+					kinds = append(kinds, "rec")
+					if len(rec.Raw) > 100 {
+						t.Errorf("record of %d bytes read", len(rec.Raw))
+					}
+				case errors.As(err, &sk):
+					kinds = append(kinds, "skip")
+					if !strings.Contains(sk.Reason, tc.reason) || sk.End-sk.Offset < MaxRecord {
+						t.Errorf("skip %v: want %q over at least %d bytes", sk, tc.reason, MaxRecord)
+					}
+				default:
+					t.Fatalf("Next: %v", err)
+				}
+			}
+			if strings.Join(kinds, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", kinds, tc.want)
+			}
+		})
 	}
 }

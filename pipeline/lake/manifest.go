@@ -38,6 +38,10 @@ type Manifest struct {
 	Hours       map[string]int64 `json:"hours,omitempty"` // event hour (UTC, 2006-01-02T15) → events written
 	Files       []string         `json:"files,omitempty"`
 	Digest      *Digest          `json:"digest,omitempty"`
+	// BytesSkipped counts the object's bytes (decompressed) that could not
+	// be read as records: skipped to the next record, or unreadable to
+	// the end (each such stretch is one quarantine entry).
+	BytesSkipped int64 `json:"bytes_skipped,omitempty"`
 }
 
 // Digest summarises a CloudTrail digest file: the log files CloudTrail says
