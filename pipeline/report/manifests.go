@@ -19,7 +19,7 @@ import (
 // LoadManifests (re)creates, from the lake's _manifest/*.json files, the
 // tables behind ingestion completeness and the log_delivery_gap detection:
 //
-//	ingest_objects(object, format, records_read, events_written, quarantined)
+//	ingest_objects(object, format, records_read, events_written, quarantined, bytes_skipped)
 //	ingest_hours(object, format, hour TIMESTAMPTZ, events)
 //	digest_files(digest_object, start TIMESTAMPTZ, "end" TIMESTAMPTZ, log_file)
 //
@@ -31,7 +31,7 @@ func (r *Report) LoadManifests(ctx context.Context) error { return r.loadManifes
 func (r *Report) loadManifests(ctx context.Context) error {
 	for _, ddl := range []string{
 		`CREATE OR REPLACE TABLE ingest_objects (object VARCHAR, format VARCHAR,
-			records_read BIGINT, events_written BIGINT, quarantined BIGINT)`,
+			records_read BIGINT, events_written BIGINT, quarantined BIGINT, bytes_skipped BIGINT)`,
 		`CREATE OR REPLACE TABLE ingest_hours (object VARCHAR, format VARCHAR, hour TIMESTAMPTZ, events BIGINT)`,
 		`CREATE OR REPLACE TABLE digest_files (digest_object VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ, log_file VARCHAR)`,
 	} {
@@ -65,7 +65,7 @@ func (r *Report) loadManifests(ctx context.Context) error {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return fmt.Errorf("manifest %s: %w", name, err)
 		}
-		objects = append(objects, []driver.Value{m.Object, m.Format, m.Read, m.Written, m.Quarantined})
+		objects = append(objects, []driver.Value{m.Object, m.Format, m.Read, m.Written, m.Quarantined, m.BytesSkipped})
 		hours := make([]string, 0, len(m.Hours))
 		for h := range m.Hours {
 			hours = append(hours, h)
