@@ -78,6 +78,12 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("result %d: whole %v, one-byte %v", i, whole[i], bytewise[i])
 			}
 		}
+		// The size limit's paths (a value or a blank run too large), with
+		// a limit small inputs reach.
+		defer func(l int64) { recordLimit = l }(recordLimit)
+		recordLimit = 24
+		fuzzRead(t, data, bytes.NewReader(data))
+		fuzzRead(t, data, iotest.OneByteReader(bytes.NewReader(data)))
 	})
 }
 

@@ -62,6 +62,10 @@ func (e *SkipError) Error() string {
 // memory than this.
 const MaxRecord = 8 << 20
 
+// recordLimit is MaxRecord; tests lower it to reach the limit's paths
+// with small inputs.
+var recordLimit int64 = MaxRecord
+
 // errTooLarge stops the decoder when a value grows past MaxRecord.
 var errTooLarge = errors.New("record larger than 8 MiB")
 
@@ -194,7 +198,7 @@ func (r *Reader) offset() int64 {
 // offset: the next value must end within them.
 func (r *Reader) bound() {
 	r.start = r.offset()
-	r.in.limit = r.start - r.src.skipped + MaxRecord
+	r.in.limit = r.start - r.src.skipped + recordLimit
 }
 
 // envelopeKey reports whether an object member holds the record array.
@@ -351,7 +355,7 @@ func (r *Reader) syntax(err error) error {
 	start := r.start
 	reason := "invalid JSON at offset " + fmt.Sprint(at) + ": " + err.Error()
 	if errors.Is(err, errTooLarge) {
-		reason = fmt.Sprintf("a value larger than %d MiB", MaxRecord>>20)
+		reason = fmt.Sprintf("a value larger than %s", sizeText(recordLimit))
 	}
 	// Stream bytes the decoder read but did not use go back; the scan for
 	// the next record starts where decoding stopped.
@@ -372,7 +376,7 @@ func (r *Reader) syntax(err error) error {
 			synth = "["
 		}
 		r.restart(synth, st)
-		return &SkipError{Offset: start, End: r.in.pos + r.src.skipped, Reason: fmt.Sprintf("blank space longer than %d MiB", MaxRecord>>20)}
+		return &SkipError{Offset: start, End: r.in.pos + r.src.skipped, Reason: "blank space longer than " + sizeText(recordLimit)}
 	}
 	var found bool
 	switch st {
@@ -462,7 +466,7 @@ func (r *Reader) blankRun() bool {
 			comma = true
 			seen = append(seen, c)
 			continue
-		case c == '{' && n >= MaxRecord/2:
+		case c == '{' && int64(n) >= recordLimit/2:
 			// The blank space itself reached the limit (a value that did
 			// follows it unread).
 			r.unread([]byte{c})
@@ -561,6 +565,13 @@ func (r *Reader) seekElement() bool {
 func (r *Reader) unread(b []byte) {
 	r.in.back = append(bytes.Clone(b), r.in.back...)
 	r.in.pos -= int64(len(b))
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
