@@ -27,7 +27,6 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/lake"
-	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/lambdatest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
@@ -186,21 +185,9 @@ func committed[R any](t *testing.T, loc, table string, opts ...warehouse.Option)
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := w.Snapshot(ctx, table, warehouse.AsOf{}, nil)
+	rows, _, err := warehouse.Rows[R](ctx, w, table)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var rows []R
-	for _, f := range snap.Files {
-		b, err := store.ReadAll(ctx, w.Store(), f.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs, err := lake.Read[R](b)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Key, err)
-		}
-		rows = append(rows, rs...)
 	}
 	return rows
 }

@@ -485,23 +485,11 @@ func committedRows[R any](t testing.TB, loc string, table string) ([]R, []wareho
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := w.Snapshot(ctx, table, warehouse.AsOf{}, nil)
+	rows, files, err := warehouse.Rows[R](ctx, w, table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []R
-	for _, f := range snap.Files {
-		b, err := store.ReadAll(ctx, w.Store(), f.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs, err := lake.Read[R](b)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Key, err)
-		}
-		rows = append(rows, rs...)
-	}
-	return rows, snap.Files
+	return rows, files
 }
 
 // TestBadRecordLosesOnlyItself: a record with a syntax error, and one

@@ -858,3 +858,26 @@ func (w *Warehouse) MetadataKey(ctx context.Context, name string) (string, error
 	}
 	return w.Key(t.MetadataLocation()), nil
 }
+
+// Rows reads every row of a table's current snapshot into memory, with the
+// snapshot's data files: for tests and small tables (the report reads
+// tables through DuckDB). A table not created yet has no rows.
+func Rows[R any](ctx context.Context, w *Warehouse, table string) ([]R, []File, error) {
+	snap, err := w.Snapshot(ctx, table, AsOf{}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []R
+	for _, f := range snap.Files {
+		b, err := store.ReadAll(ctx, w.Store(), f.Key)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err := lake.Read[R](b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.Key, err)
+		}
+		rows = append(rows, rs...)
+	}
+	return rows, snap.Files, nil
+}
