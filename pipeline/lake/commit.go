@@ -100,6 +100,20 @@ func PendingRequests(ctx context.Context, st store.Store) ([]*CommitRequest, err
 // FinishRequest records a committed request's objects in the ledger
 // (_manifest/) and removes the request. It is idempotent.
 func FinishRequest(ctx context.Context, st store.Store, r *CommitRequest) error {
+	// Markers first, in each day the request's files cover, then the
+	// ledger: a marker without a ledger entry only says what will be true
+	// once the entry is written (the rows are committed already).
+	days := map[[2]string]bool{}
+	for _, f := range r.Files {
+		days[[2]string{f.Table, f.Day}] = true
+	}
+	for _, m := range r.Objects {
+		for d := range days {
+			if err := st.Put(ctx, CommittedMarker(d[0], d[1], m.ObjectID), nil); err != nil {
+				return err
+			}
+		}
+	}
 	for _, m := range r.Objects {
 		if err := WriteManifest(ctx, st, m); err != nil {
 			return err

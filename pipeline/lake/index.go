@@ -3,6 +3,7 @@ package lake
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -32,6 +33,7 @@ type Index struct {
 	ownerN  map[string]int32
 	mine    map[string]bool // objects this process wrote ids for
 	done    map[string]bool // committed objects (the ledger), loaded on first use
+	marked  *bool           // the lake's committed objects all have their day markers (MarkedKey)
 }
 
 // dayIndex holds the ids of one table and day.
@@ -163,35 +165,130 @@ func (x *Index) ledger(ctx context.Context) error {
 }
 
 func (x *Index) load(ctx context.Context, dayDir string) (map[uint64]int32, error) {
-	if err := x.ledger(ctx); err != nil {
+	// One listing of the day gives its id files and the commit markers
+	// the committer left for the objects it committed (CommittedMarker):
+	// no need to list the whole ledger, which grows with every object
+	// ever ingested (a Lambda would list it on every invocation). Days
+	// written before markers existed fall back to the ledger.
+	prefix := dayDir + "/"
+	var files []string
+	committed := map[string]bool{}
+	if err := x.st.List(ctx, prefix, func(o store.Object) error {
+		rest := strings.TrimPrefix(o.Key, prefix)
+		switch {
+		case strings.HasPrefix(rest, committedDir+"/"):
+			committed[strings.TrimPrefix(rest, committedDir+"/")] = true
+		case strings.HasSuffix(rest, ".ids") && !strings.Contains(rest, "/"):
+			files = append(files, o.Key)
+		}
+		return nil
+	}); err != nil {
 		return nil, err
 	}
+	marked, err := x.markedLake(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !marked && len(files) > 0 {
+		if err := x.ledger(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ids := map[uint64]int32{}
-	prefix := dayDir + "/"
-	err := x.st.List(ctx, prefix, func(o store.Object) error {
+	for _, k := range files {
+		obj := strings.TrimSuffix(path.Base(k), ".ids")
+		if !committed[obj] && !x.mine[obj] && (x.done == nil || !x.done[obj]) {
+			continue // left by a run that did not commit
+		}
+		if err := x.read(ctx, k, obj, ids); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// read adds the ids of one object's id file to ids.
+func (x *Index) read(ctx context.Context, key, obj string, ids map[uint64]int32) error {
+	rc, _, err := x.st.Open(ctx, key)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil // removed since the listing
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	owner := x.owner(obj)
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", x.st.Location(key), err)
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		ids[binary.LittleEndian.Uint64(b[i:])] = owner
+	}
+	return nil
+}
+
+// markedLake reports, once, whether the lake's committer marks every
+// committed object's days (MarkedKey exists).
+func (x *Index) markedLake(ctx context.Context) (bool, error) {
+	if x.marked == nil {
+		_, err := x.st.Stat(ctx, MarkedKey)
+		if err != nil && !errors.Is(err, store.ErrNotExist) {
+			return false, err
+		}
+		ok := err == nil
+		x.marked = &ok
+	}
+	return *x.marked, nil
+}
+
+// MarkedKey exists once every committed object's index files have their
+// commit markers: from then on a day's markers say which of its ids are
+// committed, and no reader needs the whole ledger.
+const MarkedKey = IndexDir + "/_marked"
+
+// MarkLedger gives every committed object's id files their commit
+// markers, once (lakes written before markers existed), and then writes
+// MarkedKey. The committer calls it before committing; it is idempotent.
+func MarkLedger(ctx context.Context, st store.Store) error {
+	if _, err := st.Stat(ctx, MarkedKey); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotExist) {
+		return err
+	}
+	x := NewIndex(st)
+	if err := x.ledger(ctx); err != nil {
+		return err
+	}
+	var todo []string
+	if err := st.List(ctx, IndexDir+"/", func(o store.Object) error {
 		if !strings.HasSuffix(o.Key, ".ids") {
 			return nil
 		}
 		obj := strings.TrimSuffix(path.Base(o.Key), ".ids")
-		if !x.done[obj] && !x.mine[obj] {
-			return nil // left by a run that did not commit
-		}
-		rc, _, err := x.st.Open(ctx, o.Key)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		owner := x.owner(obj)
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", x.st.Location(o.Key), err)
-		}
-		for i := 0; i+8 <= len(b); i += 8 {
-			ids[binary.LittleEndian.Uint64(b[i:])] = owner
+		if x.done[obj] {
+			todo = append(todo, path.Dir(o.Key)+"/"+committedDir+"/"+obj)
 		}
 		return nil
-	})
-	return ids, err
+	}); err != nil {
+		return err
+	}
+	for _, k := range todo {
+		if err := st.Put(ctx, k, nil); err != nil {
+			return err
+		}
+	}
+	return st.Put(ctx, MarkedKey, nil)
+}
+
+// committedDir holds, inside a day's index folder, one empty marker per
+// committed object whose rows may be in that day.
+const committedDir = "_committed"
+
+// CommittedMarker is the key of the marker saying that an object's ids in
+// a table's day are committed (written by FinishRequest).
+func CommittedMarker(table, day, objectID string) string {
+	return indexDir(table, day) + "/" + committedDir + "/" + objectID
 }
 
 // indexDir is the index folder of one table and day.

@@ -640,3 +640,86 @@ func TestCleanSpoolRemovesOnlyStaleFiles(t *testing.T) {
 		t.Error("a spool file being written was removed")
 	}
 }
+
+// listCounter is a real local store that records the prefixes listed.
+type listCounter struct {
+	*store.Dir
+	prefixes []string
+}
+
+func (l *listCounter) List(ctx context.Context, prefix string, fn func(store.Object) error) error {
+	l.prefixes = append(l.prefixes, prefix)
+	return l.Dir.List(ctx, prefix, fn)
+}
+
+// TestIndexReadsADayWithoutTheLedger: once the committer marks committed
+// objects' days (FinishRequest; MarkLedger for what was committed before),
+// loading a day lists that day only, not the whole ledger, and counts the
+// marked object's ids; an unmarked object's ids (a crashed or still
+// pending run's) are ignored.
+func TestIndexReadsADayWithoutTheLedger(t *testing.T) {
+	ctx := context.Background()
+	dir, _ := store.NewDir(t.TempDir())
+	buf := NewBuffer(dir, Events)
+	e := event("dup", 1, "", "")
+	for _, obj := range []string{"committed", "crashed"} {
+		w := NewWriter(buf, NewIndex(dir), obj, obj)
+		other := event("only-"+obj, 1, "", "")
+		w.Add(ctx, &e)
+		w.Add(ctx, &other)
+		if _, err := w.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := Events.Day(&e)
+	r := &CommitRequest{ID: "r1", Files: []DataFile{{Table: Events.Name, Day: day, Path: "x.parquet"}}, Objects: []*Manifest{{Object: "committed", ObjectID: "committed"}}}
+	if err := WriteRequest(ctx, dir, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := FinishRequest(ctx, dir, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkLedger(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	lc := &listCounter{Dir: dir}
+	idx := NewIndex(lc)
+	w := NewWriter(NewBuffer(dir, Events), idx, "new", "new")
+	if ok, _ := w.Add(ctx, &e); ok {
+		t.Error("an event id the committed object holds was written again")
+	}
+	crashed := event("only-crashed", 1, "", "")
+	if ok, _ := w.Add(ctx, &crashed); !ok {
+		t.Error("an event id only a crashed run wrote was refused")
+	}
+	for _, p := range lc.prefixes {
+		if strings.HasPrefix(p, ManifestDir) {
+			t.Errorf("the index listed the ledger (%q) although the day is marked", p)
+		}
+	}
+	if len(lc.prefixes) != 1 {
+		t.Errorf("listed %v, want the day's index folder once", lc.prefixes)
+	}
+}
+
+// TestMarkLedgerKeepsOlderCommits: a lake committed before markers
+// existed keeps deduplicating against its committed objects once marked.
+func TestMarkLedgerKeepsOlderCommits(t *testing.T) {
+	ctx := context.Background()
+	dir, _ := store.NewDir(t.TempDir())
+	e := event("old", 1, "", "")
+	w := NewWriter(NewBuffer(dir, Events), NewIndex(dir), "old", "old")
+	w.Add(ctx, &e)
+	if _, err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteManifest(ctx, dir, &Manifest{Object: "old", ObjectID: "old"}); err != nil { // committed the old way
+		t.Fatal(err)
+	}
+	if err := MarkLedger(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := NewWriter(NewBuffer(dir, Events), NewIndex(dir), "new", "new").Add(ctx, &e); ok {
+		t.Error("after MarkLedger, an event id an older commit holds was written again")
+	}
+}

@@ -318,6 +318,9 @@ type CommitStats struct {
 // CommitPending is Commit with statistics.
 func (w *Warehouse) CommitPending(ctx context.Context) (*CommitStats, error) {
 	stats := &CommitStats{Snapshots: map[string]int64{}}
+	if err := lake.MarkLedger(ctx, w.st); err != nil {
+		return stats, err
+	}
 	states, err := lake.ReadTableStates(ctx, w.st, Tables)
 	if err != nil {
 		return stats, err
