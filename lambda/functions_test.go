@@ -207,17 +207,23 @@ type commitResponse struct {
 	} `json:"maintain"`
 }
 
+// invokeJSON invokes a function that must succeed and decodes its answer.
+func invokeJSON[T any](t *testing.T, rt *lambdatest.Server, input string, timeout time.Duration) T {
+	t.Helper()
+	res := rt.Invoke(t, []byte(input), timeout)
+	if res.Error != nil {
+		t.Fatalf("the function failed: %s: %s", res.Error.Type, res.Error.Message)
+	}
+	var v T
+	if err := json.Unmarshal(res.Payload, &v); err != nil {
+		t.Fatalf("response %s: %v", res.Payload, err)
+	}
+	return v
+}
+
 func invokeCommit(t *testing.T, rt *lambdatest.Server, input string) commitResponse {
 	t.Helper()
-	res := rt.Invoke(t, []byte(input), 2*time.Minute)
-	if res.Error != nil {
-		t.Fatalf("commit: %s: %s", res.Error.Type, res.Error.Message)
-	}
-	var c commitResponse
-	if err := json.Unmarshal(res.Payload, &c); err != nil {
-		t.Fatalf("commit response %s: %v", res.Payload, err)
-	}
-	return c
+	return invokeJSON[commitResponse](t, rt, input, 2*time.Minute)
 }
 
 // pending counts the lake's pending commit requests.
@@ -581,15 +587,7 @@ func TestReportFunction(t *testing.T) {
 	}
 	invoke := func() result {
 		t.Helper()
-		res := rt.Invoke(t, []byte(`{"compliance_day":"2026-07-01"}`), 5*time.Minute)
-		if res.Error != nil {
-			t.Fatalf("report function: %s: %s", res.Error.Type, res.Error.Message)
-		}
-		var r result
-		if err := json.Unmarshal(res.Payload, &r); err != nil {
-			t.Fatalf("%s: %v", res.Payload, err)
-		}
-		return r
+		return invokeJSON[result](t, rt, `{"compliance_day":"2026-07-01"}`, 5*time.Minute)
 	}
 	first := invoke()
 	if first.Build == "" || first.Findings == 0 || first.New != first.Findings {
