@@ -19,9 +19,9 @@ const SkipQueryNotFinal = "query-not-final"
 
 // athenaFile streams the query executions of an AWS CLI JSON file into w.
 func (in *ingester) athenaFile(ctx context.Context, body io.Reader, w *lake.Writer[lake.AthenaQuery], m *lake.Manifest) error {
-	notFinal, err := athena.ReadFile(body, m.Object, func(q *lake.AthenaQuery, _ int64) error {
+	notFinal, err := athena.ReadFile(body, m.Object, func(q *lake.AthenaQuery, offset int64) error {
 		m.Read++
-		return in.addQuery(ctx, w, q, m)
+		return in.addQuery(ctx, w, q, m, offset)
 	})
 	if notFinal > 0 {
 		m.Read += int64(notFinal)
@@ -43,8 +43,14 @@ func (in *ingester) athenaFile(ctx context.Context, body io.Reader, w *lake.Writ
 }
 
 // addQuery writes one query execution unless it falls outside the time
-// window or is already in the lake.
-func (in *ingester) addQuery(ctx context.Context, w *lake.Writer[lake.AthenaQuery], q *lake.AthenaQuery, m *lake.Manifest) error {
+// window or is already in the lake; one submitted at an implausible time
+// is quarantined (offset: in the file, or the position in the API's
+// answers).
+func (in *ingester) addQuery(ctx context.Context, w *lake.Writer[lake.AthenaQuery], q *lake.AthenaQuery, m *lake.Manifest, offset int64) error {
+	if why := in.implausible(q.SubmittedAt); why != "" {
+		w.Quarantine(offset, why+" (query "+q.QueryID+")", nil)
+		return nil
+	}
 	return admit(ctx, in, w, q, q.SubmittedAt, m)
 }
 
@@ -96,6 +102,10 @@ func IngestLookup(ctx context.Context, opt LookupOptions) (*Summary, error) {
 					m.Skipped[SkipInsightRecord]++
 					return nil
 				}
+				if why := in.implausible(ev.EventTime); why != "" {
+					w.Quarantine(rec.Offset, why, raw)
+					return nil
+				}
 				return in.addEvent(ctx, w, &ev, m)
 			})
 		return err
@@ -130,11 +140,13 @@ func IngestAthena(ctx context.Context, opt AthenaOptions) (*Summary, error) {
 	loc := fmt.Sprintf("athena-history://%s/%s/%s/%s", opt.Region, strings.Join(opt.WorkGroups, ","), stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatAthena)
 	files, err := write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
+		var n int64
 		st, err := athena.Fetch(ctx, opt.API, athena.FetchOptions{WorkGroups: opt.WorkGroups, Since: opt.Since},
 			func(q *lake.AthenaQuery) error {
 				m.Read++
 				q.SourceObject = loc
-				return in.addQuery(ctx, w, q, m)
+				n++
+				return in.addQuery(ctx, w, q, m, n-1)
 			})
 		m.Read += int64(st.SkippedNotFinal + st.SkippedOld)
 		m.Skipped[SkipQueryNotFinal] += int64(st.SkippedNotFinal)
@@ -175,7 +187,7 @@ func IngestAthenaEvent(ctx context.Context, opt Options, api athena.API, event [
 	q.SourceObject = loc
 	files, err := write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
 		m.Read++
-		return in.addQuery(ctx, w, q, m)
+		return in.addQuery(ctx, w, q, m, 0)
 	})
 	if err != nil {
 		return in.sum, err

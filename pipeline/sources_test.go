@@ -187,3 +187,20 @@ func TestIngestAthenaHistoryAndEvents(t *testing.T) {
 		t.Errorf("athena_queries holds %d rows, want 3", len(qs))
 	}
 }
+
+// TestImplausibleQueryTimeQuarantined: an Athena execution submitted in
+// 9999 is quarantined with its reason, like a CloudTrail event would be,
+// so that it cannot stretch the reports' time series; the others are written.
+func TestImplausibleQueryTimeQuarantined(t *testing.T) {
+	b, err := os.ReadFile("../testdata/scenario/logs/athena/batch-get-query-execution-primary-2026-07-01.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "executions.json")
+	os.WriteFile(f, bytes.Replace(b, []byte(`"SubmissionDateTime": "2026-07-01T09:12:41.088000+00:00"`), []byte(`"SubmissionDateTime": "9999-12-31T00:00:00+00:00"`), 1), 0o644)
+	sum := ingest(t, Options{Inputs: []string{f}, Lake: t.TempDir()})
+	if sum.Written != 2 || sum.Quarantined != 1 || !sum.Reconciles() {
+		t.Errorf("summary %+v: want 2 written and the query dated 9999 quarantined", sum)
+	}
+}
