@@ -13,7 +13,9 @@
 //	AUDITLAKE_GLUE_DATABASE   keep the tables in this Glue database (default: the
 //	                          filesystem catalog inside the lake)
 //	AUDITLAKE_RETENTION       snapshots kept for --as-of (default 7d)
-//	AUDITLAKE_COMPACT_DAYS    how many closed days maintenance looks at (default 7)
+//	AUDITLAKE_COMPACT_DAYS    how many days back compaction looks (default 7)
+//	AUDITLAKE_COMPACT_FILES   a commit also compacts any of those days, open or closed, that
+//	                          holds this many data files (default 64)
 package main
 
 import (
@@ -50,7 +52,10 @@ type Response struct {
 	Files    int                       `json:"data_files_added"`
 	Dropped  int                       `json:"requests_dropped"`
 	Maintain *warehouse.MaintainResult `json:"maintain,omitempty"`
-	Elapsed  string                    `json:"elapsed"`
+	// Compacted are the days a commit compacted because they held at
+	// least AUDITLAKE_COMPACT_FILES data files.
+	Compacted []warehouse.DayResult `json:"compacted,omitempty"`
+	Elapsed   string                `json:"elapsed"`
 }
 
 func main() {
@@ -99,14 +104,32 @@ func handle(ctx context.Context, req Request) (*Response, error) {
 			return nil, err
 		}
 		res.Requests, res.Files, res.Dropped = st.Requests, st.Files, st.Dropped
+		// The ingest function writes files per object: a day that gathers
+		// many is compacted now rather than at night, so that readers
+		// never face thousands of small files.
+		crowded, err := strconv.Atoi(envOr("AUDITLAKE_COMPACT_FILES", "64"))
+		if err != nil || crowded < 2 {
+			return nil, fmt.Errorf("AUDITLAKE_COMPACT_FILES: want a number of files ≥ 2")
+		}
+		back, err := compactDays()
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range warehouse.Tables {
+			days, err := w.Compact(ctx, name, warehouse.CompactOptions{MinFiles: crowded, Since: time.Now().UTC().AddDate(0, 0, -back)})
+			res.Compacted = append(res.Compacted, days...)
+			if err != nil {
+				return nil, err
+			}
+		}
 	case "maintain":
 		retention, err := pipeline.ParseDuration(envOr("AUDITLAKE_RETENTION", "7d"))
 		if err != nil {
 			return nil, fmt.Errorf("AUDITLAKE_RETENTION: %w", err)
 		}
-		days, err := strconv.Atoi(envOr("AUDITLAKE_COMPACT_DAYS", "7"))
-		if err != nil || days < 1 {
-			return nil, fmt.Errorf("AUDITLAKE_COMPACT_DAYS: want a number of days ≥ 1")
+		days, err := compactDays()
+		if err != nil {
+			return nil, err
 		}
 		today := time.Now().UTC().Truncate(24 * time.Hour)
 		m, err := w.Maintain(ctx, warehouse.CompactOptions{Since: today.AddDate(0, 0, -days), Before: today}, retention)
@@ -121,6 +144,15 @@ func handle(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("unknown action %q: want commit or maintain", req.Action)
 	}
 	return res, nil
+}
+
+// compactDays is how many days back compaction looks.
+func compactDays() (int, error) {
+	days, err := strconv.Atoi(envOr("AUDITLAKE_COMPACT_DAYS", "7"))
+	if err != nil || days < 1 {
+		return 0, fmt.Errorf("AUDITLAKE_COMPACT_DAYS: want a number of days ≥ 1")
+	}
+	return days, nil
 }
 
 func envOr(name, def string) string {

@@ -29,6 +29,9 @@ type CompactOptions struct {
 	Before time.Time // with no Days: only days before this one (zero: no bound): the closed days
 	Target int64     // bytes per output file (0: lake.CompactTarget)
 	Force  bool      // rewrite days that already are one file
+	// MinFiles, when set, leaves alone days with fewer data files (the
+	// commit function compacts an open day once per-object files pile up).
+	MinFiles int
 }
 
 // DayResult is what compaction did to one day of one table.
@@ -91,6 +94,9 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 			continue
 		}
 		res := DayResult{Table: name, Day: day, Before: len(byDay[day]), After: len(byDay[day])}
+		if opt.MinFiles > 0 && len(byDay[day]) < opt.MinFiles {
+			continue
+		}
 		if len(byDay[day]) == 1 && !unchecked[day] && !opt.Force {
 			res.Skipped = "one file already"
 			out = append(out, res)
