@@ -364,25 +364,13 @@ func (r *Reader) syntax(err error) error {
 	st := r.st
 	if errors.Is(err, errTooLarge) && r.blankRun() {
 		// Only blank space was too long: the value after it is read.
-		if st == stArray || st == stEnvelope {
-			r.rest = r.rest || st == stEnvelope
-			st = stArray
-		}
-		if st != stArray {
-			st = stTop
-		}
-		synth := ""
-		if st == stArray {
-			synth = "["
-		}
-		r.restart(synth, st)
+		r.resume(st)
 		return &SkipError{Offset: start, End: r.in.pos + r.src.skipped, Reason: "blank space longer than " + sizeText(recordLimit)}
 	}
 	var found bool
-	switch st {
-	case stArray, stEnvelope:
+	if st == stArray || st == stEnvelope {
 		found = r.seekElement()
-	default: // between top-level values (NDJSON) or in an envelope's other members
+	} else { // between top-level values (NDJSON) or in an envelope's other members
 		found = r.seekLine()
 		st = stTop
 	}
@@ -394,15 +382,20 @@ func (r *Reader) syntax(err error) error {
 		r.restart("", stTop)
 		return &SkipError{Offset: start, End: end, Reason: reason + "; no later record found"}
 	}
-	if st == stTop {
-		r.restart("", stTop)
-	} else {
-		// The next element of the array: read it as the first element of
-		// a synthetic array.
+	r.resume(st)
+	return &SkipError{Offset: start, End: end, Reason: reason}
+}
+
+// resume restarts decoding at the source's position: at the next element
+// of the array being read when st is stArray or stEnvelope (as the first
+// element of a synthetic array), else between top-level values.
+func (r *Reader) resume(st state) {
+	if st == stArray || st == stEnvelope {
 		r.rest = r.rest || st == stEnvelope
 		r.restart("[", stArray)
+		return
 	}
-	return &SkipError{Offset: start, End: end, Reason: reason}
+	r.restart("", stTop)
 }
 
 // markers are how the elements of an envelope array begin: CloudTrail
@@ -433,6 +426,9 @@ func (r *Reader) restart(synth string, st state) {
 	r.in.limit = noLimit
 	r.dec.Reset(r.in, decoderOptions...)
 	r.st = st
+	if st == stTop {
+		r.rest = false // no envelope is open any more
+	}
 	// Read the synthetic tokens: the decoder is then where st says.
 	for range map[string]int{"": 0, "[": 1, `{"":0`: 3}[synth] {
 		r.dec.ReadToken()
@@ -514,17 +510,21 @@ func (r *Reader) seekLine() bool {
 func (r *Reader) seekElement() bool {
 	var cand []byte // '{', whitespace and the marker's bytes matched so far
 	var last byte   // the last byte outside cand that is not whitespace
-	// The decoder stopped before the element that failed (at the comma or
-	// the brace before it): pass over that element's opening brace, so as
-	// never to resume at it.
+	// The decoder stopped before the value that failed, after blanks and
+	// a comma: when that value is an object, pass over its opening brace,
+	// so as never to resume at it; garbage is searched from.
 	for {
 		c, err := r.in.readByte()
 		if err != nil {
 			return false
 		}
-		if c == '{' {
-			break
+		if isSpace(c) || c == ',' {
+			continue
 		}
+		if c != '{' {
+			last = c
+		}
+		break
 	}
 	for {
 		c, err := r.in.readByte()

@@ -157,6 +157,8 @@ func TestReaderForms(t *testing.T) {
 			[]step{{"rec", 12, `{"eventVersion":"1"}`}, {"skip", 32, ""}, {"rec", 63, `{"eventVersion":"3"}`}, {"rec", 103, `{"eventVersion":"4"}`}}},
 		{"a record with a raw NUL loses only itself", "{\"Records\":[{\"eventVersion\":\"1\",\"k\":\"a\x00b\"},\n { \"eventVersion\":\"2\"}]}",
 			[]step{{"skip", 12, ""}, {"rec", 45, `{ "eventVersion":"2"}`}}},
+		{"after a resynchronised envelope, a plain array is read as one", "{\"Records\":[{\"eventVersion\":\"1\"},x,{\"eventVersion\":\"2\"}],\"z\":tru}\n[{\"a\":1}]",
+			[]step{{"rec", 12, `{"eventVersion":"1"}`}, {"skip", 32, ""}, {"rec", 35, `{"eventVersion":"2"}`}, {"skip", 55, ""}, {"rec", 67, `{"a":1}`}}},
 		{"lookup-events: a bad event loses only itself", `{"Events":[{"EventId":"1","x":tru},{"EventId":"2"}]}`,
 			[]step{{"skip", 11, ""}, {"rec", 35, `{"EventId":"2"}`}}},
 		{"stray closing bracket", `]{"a":1}`, []step{{"skip", 0, ""}}},
