@@ -1,21 +1,54 @@
 package lambda_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/auditlake/auditlake/pipeline/testsupport/lambdatest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 )
+
+// benchLake starts the S3 server with a trail bucket holding the files
+// below dir, and an empty lake bucket; it returns the trail's keys.
+func benchLake(b *testing.B, dir string) (*s3test.Server, []string) {
+	b.Helper()
+	srv := s3test.Start(b)
+	srv.Env(b)
+	srv.CreateBucket(b, "trail-bucket")
+	srv.CreateBucket(b, "lake-bucket")
+	return srv, uploadTree(b, srv.Client(b), "trail-bucket", dir)
+}
+
+// genTrail writes a generated trail (trailgen's flags) into a new folder.
+func genTrail(b *testing.B, args ...string) string {
+	b.Helper()
+	dir := b.TempDir()
+	gen := exec.Command("go", append([]string{"run", "./pipeline/internal/trailgen/cmd/trailgen", "-out", dir}, args...)...)
+	gen.Dir = ".."
+	if out, err := gen.CombinedOutput(); err != nil {
+		b.Fatalf("trailgen: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// ingestBatches sends notifications for keys in SQS batches of 10 to the
+// function and checks that every message succeeded.
+func ingestBatches(b *testing.B, rt *lambdatest.Server, keys []string, timeout time.Duration) {
+	b.Helper()
+	for j := 0; j < len(keys); j += 10 {
+		var bodies []string
+		for _, k := range keys[j:min(j+10, len(keys))] {
+			bodies = append(bodies, notification("trail-bucket", k))
+		}
+		if got := failures(b, rt.Invoke(b, batch(bodies...), timeout)); len(got) != 0 {
+			b.Fatalf("batch %d: batchItemFailures %v", j/10, got)
+		}
+	}
+}
 
 // BenchmarkIngestColdStart starts a fresh ingest function process for
 // every iteration (a cold start) and times it from the process start to
@@ -25,32 +58,32 @@ import (
 //
 //	go test -run '^$' -bench ColdStart -benchtime 20x ./lambda
 func BenchmarkIngestColdStart(b *testing.B) {
-	srv := s3test.Start(b)
-	srv.Env(b)
-	client := srv.Client(b)
-	srv.CreateBucket(b, "trail-bucket")
-	srv.CreateBucket(b, "lake-bucket")
 	key := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T0915Z_0cde5ba82f4ad472.json.gz"
+	dir := b.TempDir()
+	body, err := os.ReadFile(filepath.Join(scenarioLogs, "trail-bucket", key))
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, filepath.Dir(key)), 0o755)
+	os.WriteFile(filepath.Join(dir, key), body, 0o644)
+	srv, _ := benchLake(b, dir)
 	bin := bootstrap(b, "ingest")
 	rt := lambdatest.Start(b)
 	var init time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		lakeLoc := "s3://lake-bucket/run" + time.Now().Format("150405.000000") + "/"
-		body, err := os.ReadFile(filepath.Join(scenarioLogs, "trail-bucket", key))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := put(client, "trail-bucket", key, body); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		p := rt.Run(b, bin, "AUDITLAKE_LAKE="+lakeLoc)
+		prefix := fmt.Sprintf("run%d/", i) // a fresh lake each time: nothing is ingested yet
+		p := rt.Run(b, bin, "AUDITLAKE_LAKE=s3://lake-bucket/"+prefix)
 		res := rt.Invoke(b, batch(notification("trail-bucket", key)), time.Minute)
 		b.StopTimer()
-		if res.Error != nil {
-			b.Fatal(res.Error.Message)
+		if got := failures(b, res); len(got) != 0 {
+			b.Fatalf("batchItemFailures %v", got)
+		}
+		if read, written, _ := batchCounts(b, p); read != 8 || written != 8 {
+			b.Fatalf("cold invocation read %d records and wrote %d, want 8 and 8", read, written)
+		}
+		if n := pending(b, srv.Client(b), "lake-bucket", prefix); n != 1 {
+			b.Fatalf("%d commit requests, want 1", n)
 		}
 		init += p.FirstPoll
 		p.Stop()
@@ -68,49 +101,23 @@ func BenchmarkIngestColdStart(b *testing.B) {
 //	go test -run '^$' -bench IngestFunctionTrail -benchtime 1x ./lambda
 func BenchmarkIngestFunctionTrail(b *testing.B) {
 	const objects, records = 40, 2000
-	dir := b.TempDir()
-	gen := exec.Command("go", "run", "./pipeline/internal/trailgen/cmd/trailgen", "-out", dir, "-files", fmt.Sprint(objects),
-		"-records", fmt.Sprint(records), "-mb", "1000", "-profiles", "200", "-tables", "50", "-days", "1")
-	gen.Dir = ".."
-	if out, err := gen.CombinedOutput(); err != nil {
-		b.Fatalf("trailgen: %v\n%s", err, out)
-	}
-	srv := s3test.Start(b)
-	srv.Env(b)
-	client := srv.Client(b)
-	srv.CreateBucket(b, "trail-bucket")
-	srv.CreateBucket(b, "lake-bucket")
-	var keys []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			keys = append(keys, filepath.ToSlash(rel))
-			body, _ := os.ReadFile(p)
-			if err := put(client, "trail-bucket", filepath.ToSlash(rel), body); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return nil
-	})
+	srv, keys := benchLake(b, genTrail(b, "-files", fmt.Sprint(objects), "-records", fmt.Sprint(records),
+		"-mb", "1000", "-profiles", "200", "-tables", "50", "-days", "1"))
 	bin := bootstrap(b, "ingest")
 	rt := lambdatest.Start(b)
 	var cpu, wall time.Duration
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := rt.Run(b, bin, fmt.Sprintf("AUDITLAKE_LAKE=s3://lake-bucket/run%d/", i))
+		prefix := fmt.Sprintf("run%d/", i)
+		p := rt.Run(b, bin, "AUDITLAKE_LAKE=s3://lake-bucket/"+prefix)
 		start := time.Now()
-		for j := 0; j < len(keys); j += 10 {
-			var bodies []string
-			for _, k := range keys[j:min(j+10, len(keys))] {
-				bodies = append(bodies, notification("trail-bucket", k))
-			}
-			res := rt.Invoke(b, batch(bodies...), 5*time.Minute)
-			if res.Error != nil || strings.Contains(string(res.Payload), "itemIdentifier") {
-				b.Fatalf("batch %d: %s %v", j/10, res.Payload, res.Error)
-			}
-		}
+		ingestBatches(b, rt, keys, 5*time.Minute)
 		wall += time.Since(start)
 		p.Stop()
 		cpu += p.CPU()
+		if n := pending(b, srv.Client(b), "lake-bucket", prefix); n != objects {
+			b.Fatalf("%d commit requests, want one per object (%d)", n, objects)
+		}
 	}
 	events := float64(b.N * objects * records)
 	b.ReportMetric(cpu.Seconds()/events*1e6, "cpu-s/Mevents")
@@ -123,42 +130,25 @@ func BenchmarkIngestFunctionTrail(b *testing.B) {
 //
 //	go test -run '^$' -bench IngestFunctionLargeObject -benchtime 1x ./lambda
 func BenchmarkIngestFunctionLargeObject(b *testing.B) {
-	dir := b.TempDir()
-	obj := filepath.Join(dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/111122223333_CloudTrail_us-east-1_20260701T0000Z_big.json.gz")
-	os.MkdirAll(filepath.Dir(obj), 0o755)
-	gen := exec.Command("go", "run", "./pipeline/internal/trailgen/cmd/trailgen", "-out", obj, "-mb", "1024", "-profiles", "200", "-tables", "50")
-	gen.Dir = ".."
-	if out, err := gen.CombinedOutput(); err != nil {
-		b.Fatalf("trailgen: %v\n%s", err, out)
-	}
-	srv := s3test.Start(b)
-	srv.Env(b)
-	client := srv.Client(b)
-	srv.CreateBucket(b, "trail-bucket")
-	srv.CreateBucket(b, "lake-bucket")
-	key, _ := filepath.Rel(dir, obj)
-	f, err := os.Open(obj)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("trail-bucket"), Key: aws.String(key), Body: f}); err != nil {
-		b.Fatal(err)
-	}
+	dir := genTrail(b, "-files", "1", "-mb", "1024", "-profiles", "200", "-tables", "50")
+	srv, keys := benchLake(b, dir)
 	bin := bootstrap(b, "ingest")
 	rt := lambdatest.Start(b)
 	var rss int64
 	var wall time.Duration
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := rt.Run(b, bin, fmt.Sprintf("AUDITLAKE_LAKE=s3://lake-bucket/run%d/", i))
+		prefix := fmt.Sprintf("run%d/", i)
+		p := rt.Run(b, bin, "AUDITLAKE_LAKE=s3://lake-bucket/"+prefix)
 		start := time.Now()
-		res := rt.Invoke(b, batch(notification("trail-bucket", key)), 10*time.Minute)
-		if res.Error != nil || strings.Contains(string(res.Payload), "itemIdentifier") {
-			b.Fatalf("%s %v", res.Payload, res.Error)
-		}
+		ingestBatches(b, rt, keys, 10*time.Minute)
 		wall += time.Since(start)
+		read, written, quarantined := batchCounts(b, p)
 		p.Stop()
 		rss = max(rss, p.MaxRSS())
+		if read < 500000 || written+quarantined > read || pending(b, srv.Client(b), "lake-bucket", prefix) != 1 {
+			b.Fatalf("read %d records, wrote %d, quarantined %d; want the whole object in one commit request", read, written, quarantined)
+		}
 	}
 	b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
 	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")

@@ -362,7 +362,7 @@ func (w *Warehouse) CommitPending(ctx context.Context) (*CommitStats, error) {
 		}
 		stats.Requests++
 	}
-	if err := w.drop(ctx, dropped, pending); err != nil {
+	if err := w.drop(ctx, dropped); err != nil {
 		return stats, err
 	}
 	stats.Dropped = len(dropped)
@@ -403,48 +403,12 @@ func (w *Warehouse) covered(ctx context.Context, pending []*lake.CommitRequest) 
 	return keep, dropped, nil
 }
 
-// drop removes requests that covered found to repeat ingested objects,
-// and their data files unless a table or a committed request holds the
-// same file (names are content hashes: a repeated object often wrote
-// byte-identical files).
-func (w *Warehouse) drop(ctx context.Context, dropped, kept []*lake.CommitRequest) error {
-	if len(dropped) == 0 {
-		return nil
-	}
-	named := map[string]bool{}
-	for _, r := range kept {
-		for _, f := range r.Files {
-			named[f.Path] = true
-		}
-	}
-	byTable := map[string][]lake.DataFile{}
-	for _, r := range dropped {
-		for _, f := range r.Files {
-			if !named[f.Path] {
-				byTable[f.Table] = append(byTable[f.Table], f)
-			}
-		}
-	}
-	for name, files := range byTable {
-		t, err := w.Table(ctx, name)
-		if err != nil && !errors.Is(err, catalog.ErrNoSuchTable) {
-			return err
-		}
-		present := map[string]bool{}
-		if t != nil {
-			if present, err = w.present(ctx, t, files); err != nil {
-				return err
-			}
-		}
-		for _, f := range files {
-			if present[w.URI(f.Path)] {
-				continue
-			}
-			if err := w.st.Delete(ctx, f.Path); err != nil {
-				return err
-			}
-		}
-	}
+// drop removes the requests that covered found to repeat ingested
+// objects. Their data files stay: names are content hashes, so a repeat
+// often wrote the very file a committed request or the table holds, and a
+// request written after PendingRequests listed the lake may name it too.
+// A repeat with different bytes leaves an unreferenced file behind.
+func (w *Warehouse) drop(ctx context.Context, dropped []*lake.CommitRequest) error {
 	for _, r := range dropped {
 		if err := w.st.Delete(ctx, lake.RequestKey(r.ID)); err != nil {
 			return err
