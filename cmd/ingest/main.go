@@ -316,7 +316,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var retention *string
 	var force *bool
 	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
-		force = fs.Bool("force", false, "rewrite days that are one file already (sorting the whole day: a run sorts each row group)")
+		force = fs.Bool("force", false, "rewrite days that are one sorted set of files already (one ingest run's or compaction's)")
 		fs.Var(&days, "day", "day to compact, YYYY-MM-DD (repeatable; default: every day, or those from --since)")
 		targetMB = fs.Int64("target-mb", lake.CompactTarget>>20, "size of each compacted file in MB")
 		retention = fs.String("retention", "7d", "keep replaced snapshots (and --as-of) this long")

@@ -101,3 +101,39 @@ func BenchmarkCompact(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBufferSpooledDay writes the events of the 16 MB trail through a
+// Buffer whose budget holds an eighth of them: the rows are spooled as
+// sorted runs and merged into the day's sorted set of files, as a run over
+// many objects does. MB/s is of the records' JSON.
+func BenchmarkBufferSpooledDay(b *testing.B) {
+	evs, n := benchEvents()
+	ctx := context.Background()
+	st, err := store.NewDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf := lake.NewBuffer(st, lake.Events)
+		buf.SetBudget(2 << 20)
+		w := lake.NewWriter(buf, nil, "bench", "bench")
+		for i := range evs {
+			if _, err := w.Add(ctx, &evs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := buf.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		files, _ := buf.Take()
+		var rows int64
+		for _, f := range files {
+			rows += f.Rows
+		}
+		if rows != int64(len(evs)) {
+			b.Fatalf("%d rows written, want %d", rows, len(evs))
+		}
+	}
+}

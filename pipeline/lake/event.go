@@ -1,19 +1,19 @@
 // Package lake writes the auditlake lake: the Parquet data files of its
-// Iceberg tables (one per table and day per run, sorted, row group by row
-// group), the commit requests that a committer (package warehouse) turns
+// Iceberg tables (each day of a run one sorted set of files, through a
+// sort spool on local disk), the commit requests that a committer (package warehouse) turns
 // into Iceberg commits, the quarantine, the ingestion ledger, the lake-wide
 // duplicate index and compaction. Below the lake root:
 //
-//	auditlake/<table>/data/<column>_day=YYYY-MM-DD/<hash>.parquet   data files
+//	auditlake/<table>/data/<column>_day=YYYY-MM-DD/<hash>[-<i>-<n>].parquet   data files
 //	auditlake/<table>/metadata/                    Iceberg metadata (written by the committer)
 //	_commits/<request id>.json                     commit requests not yet committed
 //	_manifest/<object id>.json                     the ledger: one entry per ingested object
 //	_quarantine/<object id>.ndjson                 records that could not be normalized
 //	_index/<table>/dt=YYYY-MM-DD/<object id>.ids   ids written, for lake-wide dedupe
 //
-// The writer (writer.go), the duplicate check (index.go), the ledger and
-// commit requests (manifest.go, commit.go) and compaction (compact.go) each
-// have their file. The row types are package row's, generated from
+// The writer (writer.go) and its sort spool (spool.go), the duplicate
+// check (index.go), the ledger and commit requests (manifest.go,
+// commit.go) and compaction (compact.go) each have their file. The row types are package row's, generated from
 // schemas/; package lake does not link the Iceberg library, so the ingest
 // Lambda stays small.
 package lake
@@ -42,6 +42,9 @@ var Events = &Table[Event]{
 	PartitionField: "event_time_day",
 	Less:           Less,
 	Size:           eventSize,
+	appendRow:      appendEvent,
+	readRow:        readEvent,
+	sortKey:        sortKeyEvent,
 }
 
 // Less orders events within a file (schemas/events.yaml sort).

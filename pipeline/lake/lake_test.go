@@ -405,56 +405,186 @@ func TestEncodeIsDeterministicAndReadsBack(t *testing.T) {
 	}
 }
 
-// A day's file holds one sorted row group per budget's worth of rows, and
-// bloom filters on the lookup columns.
-func TestBufferWritesRowGroupsWithBloomFilters(t *testing.T) {
+// A day larger than the budget is spooled in sorted runs and merged: its
+// files are one sorted set (parts cut at keys, in parallel) whose rows are
+// sorted as a whole, not row group by row group, with row groups of
+// disjoint profile ranges and bloom filters on the lookup columns.
+func TestBufferSortsTheWholeDay(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, _ := store.NewDir(dir)
-	buf := NewBuffer(st, Events)
-	buf.SetBudget(20 << 10)
-	w := NewWriter(buf, nil, "o", "o")
-	for i := 0; i < 300; i++ {
-		e := event(fmt.Sprintf("e%03d", i), i%60, "sid", fmt.Sprintf("p%02d", i%13))
-		if _, err := w.Add(ctx, &e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := buf.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	files, _ := buf.Take()
-	if len(files) != 1 || files[0].Rows != 300 {
-		t.Fatalf("files = %+v, want one file of 300 rows", files)
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, SpoolDir, "*")); len(m) != 0 {
-		t.Errorf("spool files left behind: %v", m)
-	}
-	f, err := os.Open(filepath.Join(dir, files[0].Path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	pf, err := parquet.OpenFile(f, fi.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(pf.RowGroups()); n < 3 {
-		t.Errorf("%d row groups, want one per budget's worth of rows", n)
-	}
-	col, _ := pf.Schema().Lookup("event_id")
-	for i, rg := range pf.RowGroups() {
-		rows := make([]Event, rg.NumRows())
-		r := parquet.NewGenericRowGroupReader[Event](rg)
-		n, _ := r.Read(rows)
-		for k := 1; k < n; k++ {
-			if Less(&rows[k], &rows[k-1]) {
-				t.Fatalf("row group %d: row %d out of order", i, k)
+	defer func(g, p, b int64) { groupRows, partRows, spoolBlockBytes = int(g), p, int(b) }(int64(groupRows), partRows, int64(spoolBlockBytes))
+	groupRows, partRows, spoolBlockBytes = 40, 250, 2<<10 // blocks of a few rows
+	write := func(dir string) ([]DataFile, map[string][]byte) {
+		st, _ := store.NewDir(dir)
+		buf := NewBuffer(st, Events)
+		buf.SetBudget(20 << 10) // about 30 rows a run
+		w := NewWriter(buf, nil, "o", "o")
+		for i := 0; i < 1000; i++ {
+			e := wholeDayEvent(i)
+			if _, err := w.Add(ctx, &e); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if rg.ColumnChunks()[col.ColumnIndex].BloomFilter() == nil {
-			t.Errorf("row group %d has no bloom filter on event_id", i)
+		if len(buf.days["2026-07-01"].runs) < 10 {
+			t.Fatalf("%d runs spooled, want many", len(buf.days["2026-07-01"].runs))
+		}
+		if err := buf.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := buf.Take()
+		if m, _ := filepath.Glob(filepath.Join(dir, SpoolDir, "*")); len(m) != 0 {
+			t.Errorf("spool files left behind: %v", m)
+		}
+		return files, readDir(t, dir)
+	}
+	dir := t.TempDir()
+	files, got := write(dir)
+	if _, again := write(t.TempDir()); !reflect.DeepEqual(got, again) {
+		t.Error("two writes of the same rows gave different files")
+	}
+	var names []string
+	var all []Event
+	var prevMax string
+	for _, f := range files {
+		names = append(names, f.Path)
+		pf, err := parquet.OpenFile(bytes.NewReader(got[f.Path]), int64(len(got[f.Path])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof, _ := pf.Schema().Lookup("studio_profile")
+		id, _ := pf.Schema().Lookup("event_id")
+		for i, rg := range pf.RowGroups() {
+			if rg.NumRows() > int64(groupRows) {
+				t.Errorf("%s: row group %d holds %d rows, more than %d", f.Path, i, rg.NumRows(), groupRows)
+			}
+			cc := rg.ColumnChunks()[prof.ColumnIndex]
+			ci, err := cc.ColumnIndex()
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, hi := ci.MinValue(0).String(), ci.MaxValue(ci.NumPages()-1).String()
+			if lo < prevMax {
+				t.Errorf("%s: row group %d starts at profile %s, before the previous group's end %s", f.Path, i, lo, prevMax)
+			}
+			prevMax = hi
+			if rg.ColumnChunks()[id.ColumnIndex].BloomFilter() == nil {
+				t.Errorf("%s: row group %d has no bloom filter on event_id", f.Path, i)
+			}
+		}
+		rows, err := ReadEvents(got[f.Path])
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, rows...)
+	}
+	if len(files) != 4 || !SortedSet(names) {
+		t.Errorf("files %v: want one sorted set of 4 parts (1000 rows, 250 a part)", names)
+	}
+	if len(all) != 1000 {
+		t.Fatalf("%d rows written, want 1000", len(all))
+	}
+	for i := range all {
+		var n int
+		fmt.Sscanf(all[i].EventID, "e%04d", &n)
+		if want := wholeDayEvent(n); !reflect.DeepEqual(all[i], want) {
+			t.Fatalf("row %d read back as\n%+v\nwant\n%+v", i, all[i], want)
+		}
+	}
+	for i := 1; i < len(all); i++ {
+		if !Less(&all[i-1], &all[i]) {
+			t.Fatalf("row %d (%s) is not after row %d (%s): the day is not sorted as a whole", i, all[i].EventID, i-1, all[i-1].EventID)
+		}
+	}
+}
+
+// wholeDayEvent is event i of TestBufferSortsTheWholeDay: 23 profiles,
+// three source identities, a record text of its own.
+func wholeDayEvent(i int) Event {
+	id := fmt.Sprintf("e%04d", i)
+	e := event(id, i%60, fmt.Sprint("sid", i%3), fmt.Sprintf("p%02d", i*7%23))
+	e.Raw = strings.Repeat(id+" ", 20+i%50)
+	e.Bytes = new(int64)
+	*e.Bytes = int64(i)
+	return e
+}
+
+// The spool codec gives back every column of every table's row: set and
+// unset, empty and not, pointers nil and not, times of any year.
+func TestSpoolCodecRoundTrips(t *testing.T) {
+	check := func(name string, in any, enc func([]byte) []byte, dec func(*spoolDecoder) any) {
+		t.Helper()
+		b := enc(nil)
+		d := spoolDecoder{s: string(b)}
+		out := dec(&d)
+		if d.err != nil || d.i != len(b) {
+			t.Fatalf("%s: decode: %v (read %d of %d bytes)", name, d.err, d.i, len(b))
+		}
+		if !reflect.DeepEqual(in, out) {
+			t.Errorf("%s: round trip changed the row:\n in %+v\nout %+v", name, in, out)
+		}
+		// Every shorter prefix is an error, never a panic.
+		for n := 0; n < len(b); n++ {
+			d := spoolDecoder{s: string(b[:n])}
+			dec(&d)
+			if d.err == nil {
+				t.Fatalf("%s: a row cut to %d of %d bytes decoded without an error", name, n, len(b))
+			}
+		}
+	}
+	for k, ev := range []Event{{}, fillAll(Event{}, 1), fillAll(Event{}, -7)} {
+		check(fmt.Sprint("event ", k), ev, func(b []byte) []byte { return appendEvent(b, &ev) },
+			func(d *spoolDecoder) any { var e Event; readEvent(d, &e); return e })
+	}
+	for k, q := range []AthenaQuery{{}, fillAll(AthenaQuery{}, 2)} {
+		check(fmt.Sprint("query ", k), q, func(b []byte) []byte { return appendAthenaQuery(b, &q) },
+			func(d *spoolDecoder) any { var r AthenaQuery; readAthenaQuery(d, &r); return r })
+	}
+}
+
+// fillAll sets every field of a row struct to a value derived from seed.
+func fillAll[R any](r R, seed int) R {
+	v := reflect.ValueOf(&r).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		n := int64(seed * (i + 1))
+		switch p := f.Addr().Interface().(type) {
+		case *string:
+			*p = fmt.Sprintf("%s=%d \u00e9\x00", v.Type().Field(i).Name, n)
+		case *int64:
+			*p = n << 40
+		case *bool:
+			*p = n%2 != 0
+		case *time.Time:
+			*p = time.Unix(n*1e8, n*1000+7).UTC()
+		case **int64:
+			*p = &n
+		case **bool:
+			b := n%2 == 0
+			*p = &b
+		case **time.Time:
+			tm := time.Date(int(1900+n), 2, 3, 4, 5, 6, 7, time.UTC)
+			*p = &tm
+		default:
+			panic(fmt.Sprintf("fillAll: field %s of type %s", v.Type().Field(i).Name, f.Type()))
+		}
+	}
+	return r
+}
+
+func TestSortedSet(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  bool
+	}{
+		{[]string{"a/b/0123abcd.parquet"}, true},
+		{[]string{"d/aa11-1-2.parquet", "d/aa11-2-2.parquet"}, true},
+		{[]string{"d/aa11-2-2.parquet", "d/aa11-1-2.parquet"}, true},
+		{[]string{"d/aa11-1-3.parquet", "d/aa11-2-3.parquet"}, false}, // a part missing
+		{[]string{"d/aa11-1-2.parquet", "d/bb22-2-2.parquet"}, false}, // two sets
+		{[]string{"d/aa11-1-2.parquet", "d/aa11-1-2.parquet"}, false},
+		{[]string{"d/0123abcd.parquet", "d/4567ef.parquet"}, false}, // two runs' files
+	} {
+		if got := SortedSet(c.names); got != c.want {
+			t.Errorf("SortedSet(%v) = %v, want %v", c.names, got, c.want)
 		}
 	}
 }
@@ -562,16 +692,15 @@ func TestIndexTrimForgetsAndReloads(t *testing.T) {
 	}
 }
 
-// Compaction sorts in runs and merges them a few at a time: with tiny runs
-// and a fan-in of 2 it takes several merge levels, and the result is the
-// same sorted, duplicate-free day.
-func TestCompactMergesRunsInLevels(t *testing.T) {
+// Compaction sorts in spooled runs and merges them: with tiny runs the
+// result is the same sorted, duplicate-free day.
+func TestCompactSortsSpooledRuns(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, _ := store.NewDir(dir)
-	oldBudget, oldFan, oldRows := compactRunBudget, compactFanIn, compactSpoolRows
-	compactRunBudget, compactFanIn, compactSpoolRows = 8<<10, 2, 7 // runs of several 7-row groups
-	defer func() { compactRunBudget, compactFanIn, compactSpoolRows = oldBudget, oldFan, oldRows }()
+	old := compactRunBudget
+	compactRunBudget = 8 << 10 // runs of about 12 rows
+	defer func() { compactRunBudget = old }()
 	var inputs []string
 	want := map[string]bool{}
 	for f := 0; f < 3; f++ { // three files, each repeating some ids of the one before

@@ -21,7 +21,7 @@ const (
 	ManifestDir   = "_manifest"
 	IndexDir      = "_index"
 	CommitsDir    = "_commits"
-	SpoolDir      = "_spool" // data files being written (local lakes)
+	SpoolDir      = "_spool" // sort spools and data files being written (local lakes)
 	NoProfile     = "_none"
 
 	// LegacyEventsDir is where lake layout v2 kept events

@@ -12,7 +12,7 @@ import (
 )
 
 // pageBufferSize is the uncompressed size of a Parquet page.
-const pageBufferSize = 1 << 20
+const pageBufferSize = 256 << 10
 
 // CreatedBy is written into every Parquet footer. It carries no version or
 // time so that the same rows always give the same bytes.
@@ -27,6 +27,12 @@ type Table[R any] struct {
 	PartitionField string             // Iceberg partition field name: <column>_day
 	Less           func(a, b *R) bool // order of rows within a file (schemas `sort`)
 	Size           func(*R) int       // memory estimate, for flush budgeting
+
+	// The sort spool's codec (spool_gen.go): append a row's encoding,
+	// decode one, copy a row's sort columns.
+	appendRow func([]byte, *R) []byte
+	readRow   func(*spoolDecoder, *R)
+	sortKey   func(*R) *R
 
 	chunks sync.Pool // of *[]R with cap chunkRows: row buffers, reused between files
 }
@@ -79,16 +85,15 @@ func (m multiOption) ConfigureWriter(c *parquet.WriterConfig) {
 // positives at 10 bits a value).
 const bloomBitsPerValue = 10
 
-// writerOptions are the options of a data file of table; spool files (a
-// compaction's sorted runs, read once and deleted) get no bloom filters.
-func writerOptions(table string, spool bool) []parquet.WriterOption {
+// writerOptions are the options of a data file of table.
+func writerOptions(table string) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(lakeCodec),
 		parquet.CreatedBy(CreatedBy, "", ""),
 		parquet.PageBufferSize(pageBufferSize),
 		blobColumns,
 	}
-	if tbl, err := schemas.Load(table); err == nil && len(tbl.Bloom) > 0 && !spool {
+	if tbl, err := schemas.Load(table); err == nil && len(tbl.Bloom) > 0 {
 		var filters []parquet.BloomFilterColumn
 		for _, c := range tbl.Bloom {
 			filters = append(filters, parquet.SplitBlockFilter(bloomBitsPerValue, c))
@@ -100,22 +105,23 @@ func writerOptions(table string, spool bool) []parquet.WriterOption {
 
 // rowGroupWriter writes one Parquet file, one row group at a time.
 type rowGroupWriter[R any] interface {
-	// writeGroup writes rows (in table order) as one row group.
-	writeGroup(rows []*R) error
+	// write adds rows (in table order) to the current row group.
+	write(rows []*R) error
+	// flush ends the current row group.
+	flush() error
 	// close writes the footer.
 	close() error
 }
 
-// newRowGroupWriter starts a Parquet file of table t on w (a spool file
-// when spool).
-func newRowGroupWriter[R any](t *Table[R], w io.Writer, spool bool) rowGroupWriter[R] {
+// newRowGroupWriter starts a Parquet file of table t on w.
+func newRowGroupWriter[R any](t *Table[R], w io.Writer) rowGroupWriter[R] {
 	e := &eventGroups{}
 	if g, ok := any(e).(rowGroupWriter[R]); ok {
-		e.w = parquet.NewGenericWriter[eventWire](w, append(writerOptions(t.Name, spool), eventWireSchema)...)
+		e.w = parquet.NewGenericWriter[eventWire](w, append(writerOptions(t.Name), eventWireSchema)...)
 		e.batch = make([]eventWire, 0, 1024)
 		return g
 	}
-	return &genericGroups[R]{w: parquet.NewGenericWriter[R](w, writerOptions(t.Name, spool)...), one: make([]R, 1)}
+	return &genericGroups[R]{w: parquet.NewGenericWriter[R](w, writerOptions(t.Name)...), one: make([]R, 1)}
 }
 
 // eventGroups writes events in batches through eventWire: parquet-go v0.32
@@ -127,7 +133,7 @@ type eventGroups struct {
 	batch []eventWire
 }
 
-func (e *eventGroups) writeGroup(rows []*Event) error {
+func (e *eventGroups) write(rows []*Event) error {
 	batch := e.batch[:0]
 	for i, ev := range rows {
 		batch = batch[:len(batch)+1]
@@ -140,9 +146,10 @@ func (e *eventGroups) writeGroup(rows []*Event) error {
 			batch = batch[:0]
 		}
 	}
-	return e.w.Flush()
+	return nil
 }
 
+func (e *eventGroups) flush() error { return e.w.Flush() }
 func (e *eventGroups) close() error { return e.w.Close() }
 
 // genericGroups writes rows one per Write: parquet-go v0.32 batch writes
@@ -154,7 +161,7 @@ type genericGroups[R any] struct {
 	one []R
 }
 
-func (g *genericGroups[R]) writeGroup(rows []*R) error {
+func (g *genericGroups[R]) write(rows []*R) error {
 	for _, r := range rows {
 		g.one[0] = *r
 		if _, err := g.w.Write(g.one); err != nil {
@@ -162,9 +169,10 @@ func (g *genericGroups[R]) writeGroup(rows []*R) error {
 		}
 	}
 	clear(g.one)
-	return g.w.Flush()
+	return nil
 }
 
+func (g *genericGroups[R]) flush() error { return g.w.Flush() }
 func (g *genericGroups[R]) close() error { return g.w.Close() }
 
 // eventWireSchema names the written schema "Event", as Event's own.
@@ -182,8 +190,11 @@ func Encode[R any](t *Table[R], rows []R) ([]byte, error) {
 	}
 	sortRows(t, ptrs)
 	var buf bytes.Buffer
-	w := newRowGroupWriter(t, &buf, false)
-	if err := w.writeGroup(ptrs); err != nil {
+	w := newRowGroupWriter(t, &buf)
+	if err := w.write(ptrs); err != nil {
+		return nil, err
+	}
+	if err := w.flush(); err != nil {
 		return nil, err
 	}
 	if err := w.close(); err != nil {

@@ -29,4 +29,7 @@ var AthenaQueries = &Table[AthenaQuery]{
 	PartitionField: "submitted_at_day",
 	Less:           func(a, b *AthenaQuery) bool { return a.Less(b) },
 	Size:           func(q *AthenaQuery) int { return 512 + len(q.QueryText) + len(q.Raw) + len(q.ErrorMessage) },
+	appendRow:      appendAthenaQuery,
+	readRow:        readAthenaQuery,
+	sortKey:        sortKeyAthenaQuery,
 }

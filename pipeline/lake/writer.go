@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -23,12 +25,31 @@ import (
 )
 
 // DefaultBudget bounds the memory (estimated bytes of buffered rows) one
-// Buffer holds before it writes its largest day's rows out as a row group.
+// Buffer holds before it spools its largest day's rows as a sorted run.
 const DefaultBudget = 24 << 20
 
-// maxOpenDays bounds the day files a Buffer keeps open (each holds its
-// column writers' buffers); a further day closes the least recently used.
-const maxOpenDays = 4
+// maxOpenDays bounds the days a Buffer keeps open (each holds a spool file
+// and the first keys of its blocks); a further day writes out the least
+// recently used one, whose later rows then go to more files.
+const maxOpenDays = 64
+
+// groupRows and groupBytes bound a data file's row groups: with rows
+// sorted by Studio profile first, a day of 200 profiles spans several row
+// groups, and a predicate on one profile skips most of them by their
+// statistics. A part writer holds about one row group, encoded.
+var (
+	groupRows  = 32 << 10
+	groupBytes = 64 << 20
+)
+
+// partRows is the number of rows a day is cut into parts of, up to
+// maxParts: the parts (disjoint ranges of the sort order) are merged and
+// encoded in parallel, each into its own files, which together are the
+// day's rows sorted as a whole.
+var (
+	partRows int64 = 100_000
+	maxParts int64 = 4
+)
 
 // DataFile is one Parquet data file a Buffer wrote: not part of its table
 // until a commit adds it (see CommitRequest).
@@ -38,77 +59,51 @@ type DataFile struct {
 	Day   string `json:"day"`  // partition: YYYY-MM-DD
 	Rows  int64  `json:"rows"`
 	Size  int64  `json:"size"`
-
-	runs []run // compaction spools: the sorted runs, as row group ranges
 }
 
 // Buffer collects the rows of one table across all the objects of a run
-// and writes one Parquet data file per day: rows are buffered by day and
-// written, sorted, as one row group of the day's open file whenever the
-// memory budget is spent, and the files are closed when the Buffer is
-// flushed. So a run writes one file per day (more only when it spans more
-// than maxOpenDays days at once), however many objects and Studio profiles
-// it reads, and holds at most about the budget in rows. Files are spooled
-// to local disk and stored under a name that hashes their bytes, so writing
-// the same rows again gives the same file. Row groups are encoded in the
-// background, one at a time, while the caller goes on reading.
+// and writes each day's rows sorted in the table's order, as one sorted
+// set of data files (one file up to partRows rows and CompactTarget bytes;
+// see SortedSet), however many objects and Studio profiles they came from.
+// It holds about the budget in rows: when the budget is spent, the largest
+// day's rows are sorted and spooled to local disk as a run (spool.go), in
+// the background while the caller goes on reading; a day is written when
+// the Buffer is flushed, by merging its runs. Files are stored under names
+// that hash their bytes, so writing the same rows again gives the same
+// files.
 type Buffer[R any] struct {
 	st     store.Store
 	t      *Table[R]
 	budget int
-	spool  string // folder for files being written
-	local  bool   // keep closed files in the spool (Path is the local path): compaction's sorted runs
-	// groupRows, when > 0, splits each flush's sorted rows into row groups
-	// of at most that many rows (compaction's runs: a reader of a run then
-	// holds one small row group at a time).
-	groupRows int
+	spool  string // folder for spool and data files being written
+	target int64  // bytes per data file
 
-	days    map[string]*dayFile[R] // open files
+	days    map[string]*dayBuf[R] // open days
 	size    int
 	tick    uint64
-	files   []DataFile // closed since the last Take
+	files   []DataFile // written since the last Take
 	bytes   int64      // their size
-	pending chan encoded[R]
+	spooled int64      // bytes in the open days' spool files
+	pending chan spilled[R]
 }
 
-// dayFile is the open data file of one day.
-type dayFile[R any] struct {
-	day    string
-	rows   part[R] // buffered for the next row group
-	f      *os.File
-	h      hash.Hash
-	n      int64 // bytes written
-	w      rowGroupWriter[R]
-	total  int64 // rows written
-	used   uint64
-	groups int   // row groups written
-	runs   []run // with Buffer.groupRows: each flush's row groups
+// dayBuf is one open day: rows in memory and runs in its spool file.
+type dayBuf[R any] struct {
+	day  string
+	rows part[R]
+	f    *os.File // spool file, once a run is spooled
+	end  int64    // its size
+	runs []spoolRun[R]
+	used uint64
 }
 
-// open starts the day's file in the spool folder.
-func (d *dayFile[R]) open(t *Table[R], spool, pattern string, spoolOnly bool) error {
-	if err := os.MkdirAll(spool, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(spool, pattern)
-	if err != nil {
-		return err
-	}
-	d.f, d.h = f, sha256.New()
-	d.w = newRowGroupWriter(t, d, spoolOnly)
-	return nil
-}
-
-func (d *dayFile[R]) Write(p []byte) (int, error) {
-	n, err := d.f.Write(p)
-	d.h.Write(p[:n])
-	d.n += int64(n)
-	return n, err
-}
-
-type encoded[R any] struct {
+// spilled is a run spooled in the background.
+type spilled[R any] struct {
+	d      *dayBuf[R]
+	run    spoolRun[R]
+	n      int64
 	err    error
-	chunks [][]R // row buffers, released once written
+	chunks [][]R // row buffers, released once spooled
 }
 
 // NewBuffer returns an empty buffer writing table t into st. Files are
@@ -119,7 +114,7 @@ func NewBuffer[R any](st store.Store, t *Table[R]) *Buffer[R] {
 	if d, ok := st.(*store.Dir); ok {
 		spool = filepath.Join(d.Root(), SpoolDir)
 	}
-	return &Buffer[R]{st: st, t: t, budget: DefaultBudget, spool: spool, days: map[string]*dayFile[R]{}}
+	return &Buffer[R]{st: st, t: t, budget: DefaultBudget, spool: spool, target: CompactTarget, days: map[string]*dayBuf[R]{}}
 }
 
 // SetBudget changes the buffered-bytes budget (for tests and benchmarks).
@@ -136,7 +131,7 @@ func (b *Buffer[R]) add(ctx context.Context, day string, row *R) error {
 				return err
 			}
 		}
-		d = &dayFile[R]{day: day}
+		d = &dayBuf[R]{day: day}
 		b.days[day] = d
 	}
 	b.tick++
@@ -146,24 +141,24 @@ func (b *Buffer[R]) add(ctx context.Context, day string, row *R) error {
 	d.rows.size += s
 	b.size += s
 	if b.size > b.budget {
-		return b.writeLargest()
+		return b.spillLargest()
 	}
 	return nil
 }
 
-func (b *Buffer[R]) writeLargest() error {
-	var best *dayFile[R]
+func (b *Buffer[R]) spillLargest() error {
+	var best *dayBuf[R]
 	for _, d := range b.days {
 		if best == nil || d.rows.size > best.rows.size || d.rows.size == best.rows.size && d.day < best.day {
 			best = d
 		}
 	}
-	return b.writeGroup(best)
+	return b.spill(best)
 }
 
-// writeGroup hands the day's buffered rows to the background encoder as
-// one row group of its file.
-func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
+// spill hands the day's buffered rows to the background spooler as one
+// sorted run.
+func (b *Buffer[R]) spill(d *dayBuf[R]) error {
 	if d.rows.n == 0 {
 		return nil
 	}
@@ -171,37 +166,31 @@ func (b *Buffer[R]) writeGroup(d *dayFile[R]) error {
 		return err
 	}
 	if d.f == nil {
-		if err := d.open(b.t, b.spool, "spool-*.parquet", b.local); err != nil {
+		if err := os.MkdirAll(b.spool, 0o755); err != nil {
 			return err
 		}
+		f, err := os.CreateTemp(b.spool, "spool-*.run")
+		if err != nil {
+			return err
+		}
+		d.f = f
 	}
 	b.size -= d.rows.size
 	rows, chunks := d.rows.take()
-	d.total += int64(len(rows))
-	per := len(rows)
-	if b.groupRows > 0 {
-		per = b.groupRows
-	}
-	groups := (len(rows) + per - 1) / per
-	d.runs = append(d.runs, run{first: d.groups, n: groups})
-	d.groups += groups
-	done := make(chan encoded[R], 1)
+	done := make(chan spilled[R], 1)
 	b.pending = done
+	off := d.end
 	go func() {
-		sortRows(b.t, rows)
-		var err error
-		for i := 0; i < len(rows) && err == nil; i += per {
-			err = d.w.writeGroup(rows[i:min(i+per, len(rows))])
-		}
+		run, n, err := writeRun(b.t, d.f, off, rows)
 		if err != nil {
-			err = fmt.Errorf("encode %s rows of %s: %w", b.t.Name, d.day, err)
+			err = fmt.Errorf("spool %s rows of %s: %w", b.t.Name, d.day, err)
 		}
-		done <- encoded[R]{err: err, chunks: chunks}
+		done <- spilled[R]{d: d, run: run, n: n, err: err, chunks: chunks}
 	}()
 	return nil
 }
 
-// wait waits for the row group being encoded, if any.
+// wait waits for the run being spooled, if any, and records it.
 func (b *Buffer[R]) wait() error {
 	if b.pending == nil {
 		return nil
@@ -209,11 +198,17 @@ func (b *Buffer[R]) wait() error {
 	out := <-b.pending
 	b.pending = nil
 	b.t.release(out.chunks)
-	return out.err
+	if out.err != nil {
+		return out.err
+	}
+	out.d.runs = append(out.d.runs, out.run)
+	out.d.end += out.n
+	b.spooled += out.n
+	return nil
 }
 
 func (b *Buffer[R]) closeLeastUsed(ctx context.Context) error {
-	var lru *dayFile[R]
+	var lru *dayBuf[R]
 	for _, d := range b.days {
 		if lru == nil || d.used < lru.used {
 			lru = d
@@ -222,68 +217,86 @@ func (b *Buffer[R]) closeLeastUsed(ctx context.Context) error {
 	return b.closeDay(ctx, lru)
 }
 
-// closeDay writes the day's last row group and footer and stores the file.
-func (b *Buffer[R]) closeDay(ctx context.Context, d *dayFile[R]) error {
+// closeDay writes the day's rows, sorted, as one sorted set of data files
+// and removes its spool file.
+func (b *Buffer[R]) closeDay(ctx context.Context, d *dayBuf[R]) error {
 	delete(b.days, d.day)
-	if err := b.writeGroup(d); err != nil {
-		return err
-	}
 	if err := b.wait(); err != nil {
 		return err
 	}
-	if d.f == nil {
+	b.size -= d.rows.size
+	rows, chunks := d.rows.take()
+	defer b.t.release(chunks)
+	if d.f != nil {
+		defer func() {
+			d.f.Close()
+			os.Remove(d.f.Name())
+			b.spooled -= d.end
+		}()
+	}
+	sortRows(b.t, rows)
+	total := int64(len(rows))
+	for _, r := range d.runs {
+		total += r.rows
+	}
+	if total == 0 {
 		return nil
 	}
-	f, err := d.finish(ctx, b.st, b.t, b.local)
+	n := int(min((total+partRows-1)/partRows, maxParts))
+	// Cut the day into parts: by position when every row is in memory,
+	// else by the keys of the runs' blocks.
+	var bounds []*R
+	if len(d.runs) == 0 {
+		for i := 1; i < n; i++ {
+			bounds = append(bounds, rows[len(rows)*i/n])
+		}
+	} else {
+		bounds = splitKeys(b.t, d.runs, n)
+	}
+	parts := make([]dayPart[R], len(bounds)+1)
+	for i := range parts {
+		var lo, hi *R
+		if i > 0 {
+			lo = bounds[i-1]
+		}
+		if i < len(bounds) {
+			hi = bounds[i]
+		}
+		p := &parts[i]
+		p.pool = &blockPool{}
+		for _, r := range d.runs {
+			p.srcs = append(p.srcs, newRunCursor(b.t, d.f, p.pool, r, lo, hi))
+		}
+		first, last := 0, len(rows)
+		if lo != nil {
+			first = sort.Search(len(rows), func(k int) bool { return !b.t.Less(rows[k], lo) })
+		}
+		if hi != nil {
+			last = sort.Search(len(rows), func(k int) bool { return !b.t.Less(rows[k], hi) })
+		}
+		if first < last {
+			p.srcs = append(p.srcs, &sliceSource[R]{rows[first:last]})
+		}
+	}
+	files, err := writeParts(ctx, b.t, d.day, b.spool, b.target, parts)
 	if err != nil {
 		return err
 	}
-	b.files = append(b.files, f)
-	if !b.local {
-		b.bytes += d.n
+	if err := storeSet(ctx, b.st, b.t, files); err != nil {
+		return err
+	}
+	for _, f := range files {
+		b.files = append(b.files, f.DataFile)
+		b.bytes += f.Size
 	}
 	return nil
 }
 
-// finish writes the file's footer and stores it under the table's data
-// folder, named after a hash of its bytes; with keep, it stays in the
-// spool instead (Path is then the local path) with its runs.
-func (d *dayFile[R]) finish(ctx context.Context, st store.Store, t *Table[R], keep bool) (DataFile, error) {
-	name := d.f.Name()
-	err := d.w.close()
-	if cerr := d.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return DataFile{}, fmt.Errorf("write %s rows of %s: %w", t.Name, d.day, err)
-	}
-	out := DataFile{Table: t.Name, Path: name, Day: d.day, Rows: d.total, Size: d.n}
-	if keep {
-		for _, r := range d.runs {
-			out.runs = append(out.runs, run{path: name, first: r.first, n: r.n})
-		}
-		return out, nil
-	}
-	out.Path = dataFileDir(t, d.day) + "/" + hex.EncodeToString(d.h.Sum(nil)[:12]) + ".parquet"
-	if err := st.PutFile(ctx, out.Path, name); err != nil {
-		os.Remove(name)
-		return DataFile{}, err
-	}
-	return out, nil
-}
+// Written is the size of the data files written since the last Take plus
+// what the open days have spooled so far.
+func (b *Buffer[R]) Written() int64 { return b.bytes + b.spooled }
 
-// Written is the size of the data files closed since the last Take plus
-// what the open ones hold so far.
-func (b *Buffer[R]) Written() int64 {
-	n := b.bytes
-	for _, d := range b.days {
-		n += d.n
-	}
-	return n
-}
-
-// Flush writes every buffered row and closes every open file.
+// Flush writes every buffered row and closes every open day.
 func (b *Buffer[R]) Flush(ctx context.Context) error {
 	days := make([]string, 0, len(b.days))
 	for d := range b.days {
@@ -298,7 +311,7 @@ func (b *Buffer[R]) Flush(ctx context.Context) error {
 	return b.wait()
 }
 
-// Take returns the data files closed since the last Take.
+// Take returns the data files written since the last Take.
 func (b *Buffer[R]) Take() ([]DataFile, error) {
 	if err := b.wait(); err != nil {
 		return nil, err
@@ -308,7 +321,7 @@ func (b *Buffer[R]) Take() ([]DataFile, error) {
 	return files, nil
 }
 
-// Discard drops the buffered rows and removes the open files' spools
+// Discard drops the buffered rows and removes the open days' spool files
 // (after a failed run: nothing of it may be committed).
 func (b *Buffer[R]) Discard() {
 	b.wait()
@@ -317,18 +330,19 @@ func (b *Buffer[R]) Discard() {
 			d.f.Close()
 			os.Remove(d.f.Name())
 		}
+		_, chunks := d.rows.take()
+		b.t.release(chunks)
 		delete(b.days, k)
 	}
-	b.size = 0
+	b.size, b.spooled = 0, 0
 }
 
-// part buffers the rows of one partition in fixed-size chunks, so that
-// growing it never copies the rows already held (rows are large structs).
+// part buffers the rows of one day in fixed-size chunks, so that growing
+// it never copies the rows already held (rows are large structs).
 type part[R any] struct {
 	chunks [][]R
 	n      int
 	size   int
-	next   int
 }
 
 const chunkRows = 512
@@ -353,6 +367,274 @@ func (p *part[R]) take() ([]*R, [][]R) {
 	chunks := p.chunks
 	p.chunks, p.n, p.size = nil, 0, 0
 	return out, chunks
+}
+
+// The data files of a day: the parts of its sort order are merged and
+// encoded in parallel (at most GOMAXPROCS at once), each into files of
+// about target bytes, then stored together under names that say they are
+// one sorted set.
+
+// partFile is a data file written in the spool folder, not yet stored.
+type partFile struct {
+	DataFile        // Path is the local file until stored
+	sum      []byte // hash of its bytes
+}
+
+// dayPart is one part of a day: the sources of its rows, and the pool of
+// their decoded spool blocks.
+type dayPart[R any] struct {
+	srcs []rowSource[R]
+	pool *blockPool
+}
+
+// writeParts merges each part's sources into its own files and returns
+// all files in part order.
+func writeParts[R any](ctx context.Context, t *Table[R], day, spool string, target int64, parts []dayPart[R]) ([]partFile, error) {
+	out := make([][]partFile, len(parts))
+	errs := make([]error, len(parts))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			w := &partWriter[R]{t: t, day: day, spool: spool, target: target, pool: p.pool}
+			err := merge(t.Less, p.srcs, w.add)
+			if err == nil {
+				err = w.close()
+			}
+			if err != nil {
+				w.discard()
+				errs[i] = fmt.Errorf("write %s rows of %s: %w", t.Name, day, err)
+				return
+			}
+			out[i] = w.files
+		}()
+	}
+	wg.Wait()
+	var files []partFile
+	for _, fs := range out {
+		files = append(files, fs...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		for _, f := range files {
+			os.Remove(f.Path)
+		}
+		return nil, err
+	}
+	return files, nil
+}
+
+// storeSet stores the files of one sorted set under the table's data
+// folder. A set of one file is named after a hash of its bytes; the files
+// of a larger set after a hash of all their hashes, their place and their
+// number (<hash>-<i>-<n>.parquet, see SortedSet).
+func storeSet[R any](ctx context.Context, st store.Store, t *Table[R], files []partFile) error {
+	var set string
+	if len(files) > 1 {
+		h := sha256.New()
+		for _, f := range files {
+			h.Write(f.sum)
+		}
+		set = hex.EncodeToString(h.Sum(nil)[:12])
+	}
+	for i := range files {
+		f := &files[i]
+		local := f.Path
+		name := hex.EncodeToString(f.sum[:12])
+		if set != "" {
+			name = fmt.Sprintf("%s-%d-%d", set, i+1, len(files))
+		}
+		f.Path = dataFileDir(t, f.Day) + "/" + name + ".parquet"
+		if err := st.PutFile(ctx, f.Path, local); err != nil {
+			for _, g := range files[i+1:] {
+				os.Remove(g.Path)
+			}
+			os.Remove(local)
+			return err
+		}
+	}
+	return nil
+}
+
+// SortedSet reports whether the data file names (keys or base names) of
+// one day are one sorted set written at once (by an ingest run's Buffer
+// or a compaction): together they hold the day's rows sorted as a whole,
+// so compacting them would give the same rows in the same order.
+func SortedSet(names []string) bool {
+	if len(names) == 1 {
+		return true
+	}
+	var set string
+	seen := map[string]bool{}
+	for _, p := range names {
+		base := strings.TrimSuffix(p[strings.LastIndexByte(p, '/')+1:], ".parquet")
+		parts := strings.Split(base, "-")
+		if len(parts) != 3 || parts[2] != fmt.Sprint(len(names)) || seen[parts[1]] || set != "" && parts[0] != set {
+			return false
+		}
+		set = parts[0]
+		seen[parts[1]] = true
+	}
+	return set != ""
+}
+
+// partWriter writes one part's rows, in order, into data files of about
+// target bytes, each of row groups of at most groupRows rows (or
+// groupBytes of rows).
+type partWriter[R any] struct {
+	t      *Table[R]
+	day    string
+	spool  string
+	target int64
+	pool   *blockPool // recycled after each batch is written
+
+	cur       *outFile[R]
+	batch     []R
+	ptrs      []*R
+	groupN    int
+	groupSize int
+	files     []partFile
+}
+
+// partBatch is the number of rows copied out of the merge before they are
+// handed to the Parquet writer.
+const partBatch = 256
+
+func (w *partWriter[R]) add(r *R) error {
+	if w.cur == nil {
+		f := &outFile[R]{day: w.day}
+		if err := f.open(w.t, w.spool); err != nil {
+			return err
+		}
+		w.cur = f
+		if w.batch == nil {
+			w.batch, w.ptrs = make([]R, 0, partBatch), make([]*R, 0, partBatch)
+		}
+	}
+	w.batch = append(w.batch, *r)
+	w.groupN++
+	w.groupSize += w.t.Size(r)
+	if len(w.batch) == partBatch {
+		if err := w.writeBatch(); err != nil {
+			return err
+		}
+	}
+	if w.groupN >= groupRows || w.groupSize >= groupBytes {
+		if err := w.endGroup(); err != nil {
+			return err
+		}
+		if w.cur.n >= w.target {
+			return w.closeFile()
+		}
+	}
+	return nil
+}
+
+func (w *partWriter[R]) writeBatch() error {
+	if len(w.batch) == 0 {
+		return nil
+	}
+	w.ptrs = w.ptrs[:0]
+	for i := range w.batch {
+		w.ptrs = append(w.ptrs, &w.batch[i])
+	}
+	err := w.cur.w.write(w.ptrs)
+	w.cur.total += int64(len(w.batch))
+	clear(w.batch)
+	w.batch = w.batch[:0]
+	// The batch's rows are written (copied): the blocks their strings
+	// point into may be reused.
+	w.pool.recycle()
+	return err
+}
+
+func (w *partWriter[R]) endGroup() error {
+	if err := w.writeBatch(); err != nil {
+		return err
+	}
+	w.groupN, w.groupSize = 0, 0
+	return w.cur.w.flush()
+}
+
+func (w *partWriter[R]) closeFile() error {
+	if w.groupN > 0 {
+		if err := w.endGroup(); err != nil {
+			return err
+		}
+	}
+	f, err := w.cur.finish(w.t)
+	w.cur = nil
+	if err != nil {
+		return err
+	}
+	w.files = append(w.files, f)
+	return nil
+}
+
+func (w *partWriter[R]) close() error {
+	if w.cur == nil {
+		return nil
+	}
+	return w.closeFile()
+}
+
+func (w *partWriter[R]) discard() {
+	if w.cur != nil {
+		w.cur.f.Close()
+		os.Remove(w.cur.f.Name())
+		w.cur = nil
+	}
+	for _, f := range w.files {
+		os.Remove(f.Path)
+	}
+	w.files = nil
+}
+
+// outFile is a data file being written in the spool folder.
+type outFile[R any] struct {
+	day   string
+	f     *os.File
+	h     hash.Hash
+	n     int64 // bytes written
+	w     rowGroupWriter[R]
+	total int64 // rows written
+}
+
+func (o *outFile[R]) open(t *Table[R], spool string) error {
+	if err := os.MkdirAll(spool, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(spool, "data-*.parquet")
+	if err != nil {
+		return err
+	}
+	o.f, o.h = f, sha256.New()
+	o.w = newRowGroupWriter(t, o)
+	return nil
+}
+
+func (o *outFile[R]) Write(p []byte) (int, error) {
+	n, err := o.f.Write(p)
+	o.h.Write(p[:n])
+	o.n += int64(n)
+	return n, err
+}
+
+// finish writes the file's footer and closes it.
+func (o *outFile[R]) finish(t *Table[R]) (partFile, error) {
+	name := o.f.Name()
+	err := o.w.close()
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return partFile{}, err
+	}
+	return partFile{DataFile: DataFile{Table: t.Name, Path: name, Day: o.day, Rows: o.total, Size: o.n}, sum: o.h.Sum(nil)}, nil
 }
 
 // Writer adds the rows of one input object to a run's Buffer, checking

@@ -28,7 +28,7 @@ type CompactOptions struct {
 	Since  time.Time // with no Days: days from this one on (zero: all)
 	Before time.Time // with no Days: only days before this one (zero: no bound): the closed days
 	Target int64     // bytes per output file (0: lake.CompactTarget)
-	Force  bool      // rewrite days that already are one file
+	Force  bool      // rewrite days that already are one sorted set of files
 	// MinFiles, when set, leaves alone days with fewer data files (the
 	// commit function compacts an open day once per-object files pile up).
 	MinFiles int
@@ -48,8 +48,9 @@ type DayResult struct {
 // Compact rewrites, for each selected day of the table, its data files
 // into few sorted files of about 256 MB without duplicate keys, and
 // commits the replacement as one snapshot per day: readers see either the
-// old files or the new ones, never both. Days that are one file already
-// and hold no possible duplicates are left alone.
+// old files or the new ones, never both. Days whose files are one sorted
+// set already (one file, or the files of one ingest run's or compaction's
+// write: lake.SortedSet) and hold no possible duplicates are left alone.
 func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions) ([]DayResult, error) {
 	t, err := w.Table(ctx, name)
 	if errors.Is(err, catalog.ErrNoSuchTable) {
@@ -97,8 +98,8 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 		if opt.MinFiles > 0 && len(byDay[day]) < opt.MinFiles {
 			continue
 		}
-		if len(byDay[day]) == 1 && !unchecked[day] && !opt.Force {
-			res.Skipped = "one file already"
+		if !unchecked[day] && !opt.Force && sortedSet(byDay[day]) {
+			res.Skipped = "sorted already"
 			out = append(out, res)
 			continue
 		}
@@ -277,4 +278,13 @@ func (w *Warehouse) Expire(ctx context.Context, retention time.Duration) (map[st
 		out[name] = before - len(nt.Metadata().Snapshots())
 	}
 	return out, nil
+}
+
+// sortedSet reports whether a day's files are one sorted set (lake.SortedSet).
+func sortedSet(files []File) bool {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.URI
+	}
+	return lake.SortedSet(names)
 }

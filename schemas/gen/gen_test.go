@@ -18,8 +18,8 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != len(schemas.Tables())+2 {
-		t.Errorf("gen writes %d files, want a row file per table, the wire twin and README.md", len(files))
+	if len(files) != len(schemas.Tables())+3 {
+		t.Errorf("gen writes %d files, want a row file per table, the wire twin, the spool codec and README.md", len(files))
 	}
 	for path, want := range files {
 		got, err := os.ReadFile(filepath.Join("../..", path))

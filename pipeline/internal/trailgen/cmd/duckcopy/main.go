@@ -26,7 +26,7 @@ import (
 func main() {
 	in := flag.String("in", "", "glob of CloudTrail .json.gz files")
 	out := flag.String("out", "", "Parquet file to write")
-	maxObj := flag.Int64("max-object", 1<<30, "read_json maximum_object_size (a trail file is one JSON value)")
+	maxObj := flag.Int64("max-object", 16<<20, "read_json maximum_object_size: a trail file is one JSON value (16 MiB, DuckDB's default, holds a realistic trail object; a 1 GB object needs 1<<30)")
 	query := flag.String("query", "", "SQL over {records} to run instead of the copy")
 	flag.Parse()
 	if *in == "" || (*out == "") == (*query == "") {
