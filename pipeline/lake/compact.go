@@ -1,7 +1,7 @@
 package lake
 
 import (
-		"context"
+	"context"
 	"errors"
 	"fmt"
 	"io"
