@@ -51,9 +51,11 @@ const (
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise:
 // ingest streams, and a limit makes the collector keep the peak near the
 // writer's budget instead of doubling it (ARCHITECTURE.md §9: a 1 GB object
-// in at most 256 MB; measured: about 200 MB, see BENCHMARKS.md). Runs over
-// many objects raise it by what the dedupe index holds (Options.MemoryLimit).
-const memoryLimit = 192 << 20
+// in at most 256 MB). The peak RSS follows the limit: for the 1 GB object
+// 207 MB at 160 MiB, 223 MB at 176 MiB, 258 MB at 192 MiB, for 2% more CPU
+// from 192 to 176 (BENCHMARKS.md). Runs over many objects raise it by what
+// the dedupe index holds (Options.MemoryLimit).
+const memoryLimit = 176 << 20
 
 // compactMemoryLimit is the soft memory limit of ingest compact.
 const compactMemoryLimit = 768 << 20

@@ -31,23 +31,33 @@ import (
 // temporary folder and is removed when the day is written.
 
 // spoolBlockBytes is the uncompressed size of a spool block. A run being
-// merged holds one block, compressed and not, so a merge of n runs holds
-// about 2n of them.
-var spoolBlockBytes = 128 << 10
+// merged holds one block, decoded, and its compressed bytes.
+var spoolBlockBytes = 64 << 10
 
-// spoolBlock is one block of a run: where it is, how many rows it holds and
-// the sort key of its first row (to split a day's merge into parts and to
-// start a part's cursors near its first row).
-type spoolBlock[R any] struct {
-	off   int64
-	size  int
-	rows  int
+// markEvery is how many blocks of a run share one mark: the sort key of
+// the first row of every markEvery-th block, which is what a day's merge
+// is cut into parts by and where a part's cursors start. Marks are whole
+// rows (mostly empty), so they are kept sparse.
+const markEvery = 8
+
+// spoolBlock is one block of a run: where it is and how many rows it
+// holds.
+type spoolBlock struct {
+	off  int64
+	size int
+	rows int
+}
+
+// spoolMark is the first key of a run's block.
+type spoolMark[R any] struct {
+	block int
 	first *R
 }
 
 // spoolRun is one sorted run in a day's spool file.
 type spoolRun[R any] struct {
-	blocks []spoolBlock[R]
+	blocks []spoolBlock
+	marks  []spoolMark[R] // of blocks 0, markEvery, 2·markEvery, …
 	rows   int64
 }
 
@@ -56,7 +66,7 @@ type spoolRun[R any] struct {
 func writeRun[R any](t *Table[R], f *os.File, off int64, rows []*R) (spoolRun[R], int64, error) {
 	sortRows(t, rows)
 	var run spoolRun[R]
-	raw := make([]byte, 0, spoolBlockBytes+64<<10)
+	raw := make([]byte, 0, 2*spoolBlockBytes)
 	var comp []byte
 	start, first := off, 0
 	flush := func(end int) error {
@@ -67,7 +77,10 @@ func writeRun[R any](t *Table[R], f *os.File, off int64, rows []*R) (spoolRun[R]
 		if _, err := f.WriteAt(comp, off); err != nil {
 			return err
 		}
-		run.blocks = append(run.blocks, spoolBlock[R]{off: off, size: len(comp), rows: end - first, first: t.sortKey(rows[first])})
+		if len(run.blocks)%markEvery == 0 {
+			run.marks = append(run.marks, spoolMark[R]{block: len(run.blocks), first: t.sortKey(rows[first])})
+		}
+		run.blocks = append(run.blocks, spoolBlock{off: off, size: len(comp), rows: end - first})
 		off += int64(len(comp))
 		raw, first = raw[:0], end
 		return nil
@@ -108,26 +121,29 @@ type runCursor[R any] struct {
 	t      *Table[R]
 	f      *os.File
 	pool   *blockPool
-	blocks []spoolBlock[R]
+	blocks []spoolBlock
 	lo, hi *R
 	comp   []byte
 	raw    []byte
 	pos    int
+	lent   bool // a row of raw was handed out
 	row    R
 }
 
 func newRunCursor[R any](t *Table[R], f *os.File, pool *blockPool, run spoolRun[R], lo, hi *R) *runCursor[R] {
 	blocks := run.blocks
 	if lo != nil {
-		// The first block whose first row is not below lo; rows from lo may
-		// begin in the block before it.
-		i, _ := slices.BinarySearchFunc(blocks, lo, func(b spoolBlock[R], k *R) int {
-			if t.Less(b.first, k) {
+		// The first mark not below lo: rows from lo may begin in the
+		// blocks of the mark before it, not earlier.
+		i, _ := slices.BinarySearchFunc(run.marks, lo, func(m spoolMark[R], k *R) int {
+			if t.Less(m.first, k) {
 				return -1
 			}
 			return 1
 		})
-		blocks = blocks[max(i-1, 0):]
+		if i > 0 {
+			blocks = blocks[run.marks[i-1].block:]
+		}
 	}
 	return &runCursor[R]{t: t, f: f, pool: pool, blocks: blocks, lo: lo, hi: hi}
 }
@@ -136,8 +152,7 @@ func (c *runCursor[R]) next() (*R, bool, error) {
 	for {
 		if c.pos >= len(c.raw) {
 			if len(c.blocks) == 0 {
-				c.pool.retire(c.raw)
-				c.raw = nil
+				c.drop()
 				return nil, false, nil
 			}
 			if err := c.load(); err != nil {
@@ -164,10 +179,10 @@ func (c *runCursor[R]) next() (*R, bool, error) {
 		}
 		if c.hi != nil && !c.t.Less(&c.row, c.hi) {
 			c.blocks = nil
-			c.pool.retire(c.raw)
-			c.raw, c.pos = nil, 0
+			c.drop()
 			return nil, false, nil
 		}
+		c.lent = true
 		return &c.row, true, nil
 	}
 }
@@ -186,13 +201,23 @@ func (c *runCursor[R]) load() error {
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	c.pool.retire(c.raw)
+	c.drop()
 	raw, err := s2.Decode(c.pool.get(n), c.comp)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	c.raw, c.pos = raw, 0
 	return nil
+}
+
+// drop gives the current block back to the pool.
+func (c *runCursor[R]) drop() {
+	if c.lent {
+		c.pool.retire(c.raw)
+	} else {
+		c.pool.put(c.raw)
+	}
+	c.raw, c.pos, c.lent = nil, 0, false
 }
 
 // blockPool recycles the decoded blocks of one merge. A block a cursor has
@@ -211,18 +236,32 @@ func (p *blockPool) get(n int) []byte {
 			return b[:n]
 		}
 	}
-	return make([]byte, n, max(n, spoolBlockBytes+64<<10))
+	return make([]byte, n, max(n, spoolBlockBytes+spoolBlockBytes/4))
 }
 
+// poolFree bounds the free blocks kept: more are left to the collector.
+const poolFree = 16
+
+// put returns a block none of whose rows was handed out.
+func (p *blockPool) put(b []byte) {
+	if b != nil && len(p.free) < poolFree {
+		p.free = append(p.free, b)
+	}
+}
+
+// retire returns a block whose rows may still be in use.
 func (p *blockPool) retire(b []byte) {
-	if p != nil && b != nil {
+	if b != nil {
 		p.retired = append(p.retired, b)
 	}
 }
 
+// recycle frees the retired blocks: the rows handed out are written.
 func (p *blockPool) recycle() {
 	if p != nil {
-		p.free = append(p.free, p.retired...)
+		for _, b := range p.retired {
+			p.put(b)
+		}
 		clear(p.retired)
 		p.retired = p.retired[:0]
 	}
@@ -291,20 +330,34 @@ func merge[R any](less func(a, b *R) bool, srcs []rowSource[R], emit func(*R) er
 	return nil
 }
 
-// splitKeys returns the keys that cut rows spread over runs (whose block
-// first keys are known) into parts of about equal numbers of rows: part i
-// holds the rows from key i-1 (inclusive) to key i (exclusive).
+// splitKeys returns the keys that cut the rows of runs into parts of
+// about equal numbers of rows, by the runs' marks: part i holds the rows
+// from key i-1 (inclusive) to key i (exclusive).
 func splitKeys[R any](t *Table[R], runs []spoolRun[R], parts int) []*R {
 	if parts <= 1 {
 		return nil
 	}
-	var blocks []spoolBlock[R]
+	type weighted struct {
+		first *R
+		rows  int64
+	}
+	var marks []weighted
 	var total int64
 	for _, r := range runs {
-		blocks = append(blocks, r.blocks...)
+		for i, m := range r.marks {
+			end := len(r.blocks)
+			if i+1 < len(r.marks) {
+				end = r.marks[i+1].block
+			}
+			var n int64
+			for _, b := range r.blocks[m.block:end] {
+				n += int64(b.rows)
+			}
+			marks = append(marks, weighted{m.first, n})
+		}
 		total += r.rows
 	}
-	slices.SortStableFunc(blocks, func(a, b spoolBlock[R]) int {
+	slices.SortStableFunc(marks, func(a, b weighted) int {
 		switch {
 		case t.Less(a.first, b.first):
 			return -1
@@ -315,13 +368,13 @@ func splitKeys[R any](t *Table[R], runs []spoolRun[R], parts int) []*R {
 	})
 	var keys []*R
 	var seen int64
-	for _, b := range blocks {
+	for _, m := range marks {
 		if want := total * int64(len(keys)+1) / int64(parts); seen >= want && len(keys) < parts-1 {
-			if len(keys) == 0 || t.Less(keys[len(keys)-1], b.first) {
-				keys = append(keys, b.first)
+			if len(keys) == 0 || t.Less(keys[len(keys)-1], m.first) {
+				keys = append(keys, m.first)
 			}
 		}
-		seen += int64(b.rows)
+		seen += m.rows
 	}
 	return keys
 }

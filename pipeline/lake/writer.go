@@ -39,7 +39,7 @@ const maxOpenDays = 64
 // statistics. A part writer holds about one row group, encoded.
 var (
 	groupRows  = 32 << 10
-	groupBytes = 64 << 20
+	groupBytes = 32 << 20
 )
 
 // partRows is the number of rows a day is cut into parts of, up to
