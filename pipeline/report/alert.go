@@ -82,6 +82,7 @@ const (
 // alertFinding is one finding with its identity.
 type alertFinding struct {
 	id       string
+	legacy   string // the identity before occurrences: by evidence ids (state files of earlier versions)
 	columns  []string
 	values   []any
 	rule     string
@@ -93,10 +94,14 @@ type alertFinding struct {
 }
 
 // FindingID is the stable identity of a finding: a hash of its rule, its
-// resource and its sorted event ids (not its time or detail text, so a
-// finding keeps its identity across runs).
-func FindingID(rule, resource string, eventIDs []string) string {
-	ids := append([]string(nil), eventIDs...)
+// resource and its sorted occurrences (not its time or detail text, so a
+// finding keeps its identity across runs). The occurrences are the
+// finding's evidence ids mapped to the requests they record (AlertQuery):
+// a finding keeps its identity when another record of the same request
+// joins its evidence, such as the access-log line of a data event
+// delivered hours later.
+func FindingID(rule, resource string, occurrences []string) string {
+	ids := append([]string(nil), occurrences...)
 	sort.Strings(ids)
 	h := sha256.New()
 	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
@@ -137,7 +142,7 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 		return res, fmt.Errorf("alert state %s: %w", st.Location(key), err)
 	}
 
-	rows, err := r.Findings(ctx)
+	rows, err := r.Query(ctx, AlertQuery)
 	if err != nil {
 		return res, err
 	}
@@ -148,14 +153,21 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 	res.Findings = len(all)
 	var fresh []alertFinding
 	seen := map[string]bool{}
+	migrated := false
 	for _, f := range all {
 		if _, sent := state.Sent[f.id]; sent || seen[f.id] {
+			continue
+		}
+		if old, sent := state.Sent[f.legacy]; sent {
+			// Sent by an earlier version under its evidence ids: the same finding.
+			state.Sent[f.id] = old
+			migrated = true
 			continue
 		}
 		seen[f.id] = true
 		fresh = append(fresh, f)
 	}
-	if len(fresh) == 0 && existed {
+	if len(fresh) == 0 && existed && !migrated {
 		return res, nil
 	}
 
@@ -309,13 +321,27 @@ func readState(ctx context.Context, st store.Store, key string) (*AlertState, bo
 	return state, true, nil
 }
 
-// alertFindings turns the findings rows into findings with identities.
+// AlertQuery lists the findings as FindingsQuery does, with each one's
+// occurrences: its evidence ids mapped to the requests they record
+// (occurrence(), OccurrenceMacro; an id that is no event stays itself).
+const AlertQuery = `WITH f AS MATERIALIZED (SELECT *, row_number() OVER () AS finding_no FROM findings),
+ids AS (SELECT finding_no, unnest(event_ids) AS id FROM f),
+occ AS (SELECT ids.finding_no,
+               list(DISTINCT coalesce(occurrence(e.event_source, e.event_name, e.request_id, e.s3_bucket, e.event_id), ids.id)) AS occurrences
+        FROM ids LEFT JOIN events e ON e.event_id = ids.id
+        GROUP BY ids.finding_no)
+SELECT ` + FindingColumns + `, occ.occurrences FROM f LEFT JOIN occ USING (finding_no)
+ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`
+
+// alertFindings turns the rows of AlertQuery into findings with
+// identities (by their occurrences) and the findings columns.
 func alertFindings(rows *Rows) ([]alertFinding, error) {
 	col := map[string]int{}
 	for i, c := range rows.Columns {
 		col[c] = i
 	}
-	for _, c := range strings.Split(FindingColumns, ", ") {
+	names := strings.Split(FindingColumns, ", ")
+	for _, c := range append(names, "occurrences") {
 		if _, ok := col[c]; !ok {
 			return nil, fmt.Errorf("findings: no %s column", c)
 		}
@@ -323,22 +349,39 @@ func alertFindings(rows *Rows) ([]alertFinding, error) {
 	var out []alertFinding
 	for _, v := range rows.Values {
 		get := func(c string) string { return text(v[col[c]]) }
-		var ids []string
-		switch x := v[col["event_ids"]].(type) {
-		case []any:
-			for _, id := range x {
-				ids = append(ids, text(id))
-			}
-		case []string:
-			ids = append(ids, x...)
-		case nil:
-		default:
-			return nil, fmt.Errorf("findings: event_ids is %T", x)
+		ids, err := stringList(v[col["event_ids"]])
+		if err != nil {
+			return nil, fmt.Errorf("findings: event_ids: %w", err)
 		}
-		f := alertFinding{columns: rows.Columns, values: v, rule: get("rule"), severity: get("severity"),
+		occ, err := stringList(v[col["occurrences"]])
+		if err != nil {
+			return nil, fmt.Errorf("findings: occurrences: %w", err)
+		}
+		vals := make([]any, len(names))
+		for i, c := range names {
+			vals[i] = v[col[c]]
+		}
+		f := alertFinding{columns: names, values: vals, rule: get("rule"), severity: get("severity"),
 			when: get("event_time"), profile: get("studio_profile"), resource: get("resource"), detail: get("detail")}
-		f.id = FindingID(f.rule, f.resource, ids)
+		f.id, f.legacy = FindingID(f.rule, f.resource, occ), FindingID(f.rule, f.resource, ids)
 		out = append(out, f)
+	}
+	return out, nil
+}
+
+// stringList reads a VARCHAR[] value.
+func stringList(v any) ([]string, error) {
+	var out []string
+	switch x := v.(type) {
+	case []any:
+		for _, id := range x {
+			out = append(out, text(id))
+		}
+	case []string:
+		out = append(out, x...)
+	case nil:
+	default:
+		return nil, fmt.Errorf("%T, want a list", x)
 	}
 	return out, nil
 }
