@@ -60,6 +60,10 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The LF-Tag policies are evaluated on every table the catalog has had.
+	for _, t := range cat.Versions() {
+		gr.AddTable(t.Database, t.Name)
+	}
 	b.chain.Catalog, b.chain.Grants = cat, gr
 	if err := b.createCatalogTables(ctx); err != nil {
 		return 0, err
@@ -91,7 +95,8 @@ func (b *builder) createCatalogTables(ctx context.Context) error {
 // query of the step's SELECT (package lineage, on all cores, against the
 // catalog versions in force when the query ran) and keeps those the Lake
 // Formation grant in force let the query read (Athena drops the others
-// from SELECT *; a column named outright stays, denied).
+// from SELECT *; a column named outright stays, denied), with the row
+// filter of the data cells filters that limited a column.
 func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, error) {
 	if _, err := b.db.ExecContext(ctx, "CREATE OR REPLACE TABLE main."+lakedb.QuoteIdent("new_"+s.Name)+" AS "+lakedb.Empty(s.Table)); err != nil {
 		return 0, err
@@ -197,7 +202,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 			for _, a := range res.Accesses {
 				db, table := strings.ToLower(a.Database), strings.ToLower(a.Table)
 				if a.Columns == nil {
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr, lk})
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr, nil, lk})
 					continue
 				}
 				access := gr.Readable(j.principal, a.Database, a.Table, j.at)
@@ -210,7 +215,11 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 					if !allowed && !named[c] {
 						continue // SELECT * silently drops what the grant excludes
 					}
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, lk})
+					var rowFilter driver.Value
+					if f := access.RowFilter(c); f != "" {
+						rowFilter = f
+					}
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, rowFilter, lk})
 				}
 			}
 		}

@@ -28,6 +28,9 @@ type detectionCases struct {
 		// Evidence, when given, is each finding's event_ids (in any
 		// order, and the findings in any order).
 		Evidence [][]string `json:"evidence"`
+		// Rendered, when given, is each finding as "severity resource: detail"
+		// (in any order).
+		Rendered []string `json:"rendered"`
 	} `json:"cases"`
 }
 
@@ -80,6 +83,21 @@ func TestDetectionCases(t *testing.T) {
 					t.Errorf("%d findings, want %d", n, c.Findings)
 				case !c.Fire && n > 0:
 					t.Errorf("fired %d times", n)
+				}
+				if c.Rendered != nil {
+					rows, err := r.Query(ctx, "SELECT severity || ' ' || resource || ': ' || detail FROM findings WHERE rule = ? ORDER BY 1", rule)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, v := range rows.Values {
+						got = append(got, text(v[0]))
+					}
+					want := append([]string(nil), c.Rendered...)
+					sort.Strings(want)
+					if strings.Join(got, "\n") != strings.Join(want, "\n") {
+						t.Errorf("findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+					}
 				}
 				if c.Evidence != nil {
 					if got, want := evidence(t, r, rule), sortedEvidence(c.Evidence); got != want {
