@@ -202,7 +202,7 @@ func (t toks) closing(i int) int {
 const (
 	stQuery   = iota // a query whose reads we extract (possibly inside CTAS, INSERT, …)
 	stNoRead         // reads no table data: SHOW, DESCRIBE, EXPLAIN, DDL, USE, …
-	stTables         // table level only: UPDATE, MERGE, ANALYZE, OPTIMIZE, VACUUM
+	stTables         // table level only: ANALYZE, OPTIMIZE, VACUUM, an UPDATE or MERGE of another shape
 	stUnknown        // not recognised: try the parser, then the token scan
 	stOpaque         // nothing can be read (EXECUTE of a prepared statement)
 )
@@ -356,12 +356,16 @@ func classifyToks(sql string, t toks, end int) statement {
 			}
 		}
 		return statement{kind: stUnknown, query: text(0)}
-	case "UPDATE":
-		name, _ := t.qualified(1)
-		st := statement{kind: stTables, writes: nameList(name), reads: nameList(name)}
-		st.reads = append(st.reads, tableNames(t)...)
-		return st
-	case "MERGE":
+	case "UPDATE", "MERGE":
+		if q, target, ok := dmlQuery(sql, t); ok {
+			return statement{kind: stQuery, query: q, writes: nameList(target)}
+		}
+		if t.kw(0) == "UPDATE" {
+			name, _ := t.qualified(1)
+			st := statement{kind: stTables, writes: nameList(name), reads: nameList(name)}
+			st.reads = append(st.reads, tableNames(t)...)
+			return st
+		}
 		i := 1
 		if t.kw(i) == "INTO" {
 			i++
