@@ -106,8 +106,25 @@ type walker struct {
 	incomplete bool                  // the tree holds something the walker does not understand
 }
 
-func newWalker(tables map[string]*tableInfo, defDB, defCat string) *walker {
-	return &walker{tables: tables, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+func newWalker(x *Extractor, defDB, defCat string) *walker {
+	return &walker{tables: x.tables, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+}
+
+// visit calls f on every object of a decoded JSON value, depth first, and
+// goes into an object's values only when f returns true.
+func visit(v any, f func(map[string]any) bool) {
+	switch n := v.(type) {
+	case []any:
+		for _, c := range n {
+			visit(c, f)
+		}
+	case map[string]any:
+		if f(n) {
+			for _, c := range n {
+				visit(c, f)
+			}
+		}
+	}
 }
 
 func str(v any) string {
@@ -237,7 +254,7 @@ func (w *walker) node(n any, parent *scope) ([]outCol, bool) {
 	}
 	switch str(m["type"]) {
 	case "SELECT_NODE":
-		return w.selectNode(m, parent)
+		return w.selectNode(m, parent, false)
 	case "SET_OPERATION_NODE":
 		s := &scope{parent: parent}
 		w.ctes(m, s)
@@ -314,7 +331,9 @@ func (w *walker) ctes(m map[string]any, s *scope) {
 	}
 }
 
-func (w *walker) selectNode(m map[string]any, parent *scope) ([]outCol, bool) {
+// selectNode walks a SELECT. exists says it is the query of an EXISTS
+// subquery, whose select list is never read: a * there selects no column.
+func (w *walker) selectNode(m map[string]any, parent *scope, exists bool) ([]outCol, bool) {
 	s := &scope{parent: parent}
 	w.ctes(m, s)
 	w.from(m["from_table"], s)
@@ -324,6 +343,9 @@ func (w *walker) selectNode(m map[string]any, parent *scope) ([]outCol, bool) {
 	for _, item := range list(m["select_list"]) {
 		im := obj(item)
 		if str(im["class"]) == "STAR" && im["columns"] != true {
+			if exists {
+				continue
+			}
 			cols, k := w.star(im, s)
 			out = append(out, cols...)
 			known = known && k
@@ -593,30 +615,24 @@ func (w *walker) expr(e any, s *scope, aliasFirst bool) []origin {
 			return nil
 		case "SUBQUERY":
 			w.expr(v["child"], s, false)
-			w.node(obj(v["subquery"])["node"], s)
+			sub := obj(obj(v["subquery"])["node"])
+			if str(v["subquery_type"]) == "EXISTS" && str(sub["type"]) == "SELECT_NODE" {
+				w.selectNode(sub, s, true)
+			} else {
+				w.node(sub, s)
+			}
 			return nil
 		case "LAMBDA":
 			params := map[string]bool{}
-			var collect func(any)
-			collect = func(x any) {
-				switch xv := x.(type) {
-				case []any:
-					for _, y := range xv {
-						collect(y)
-					}
-				case map[string]any:
-					if str(xv["class"]) == "COLUMN_REF" {
-						if n := list(xv["column_names"]); len(n) > 0 {
-							params[lower(n[0])] = true
-						}
-						return
-					}
-					for _, y := range xv {
-						collect(y)
-					}
+			visit(v["lhs"], func(m map[string]any) bool {
+				if str(m["class"]) != "COLUMN_REF" {
+					return true
 				}
-			}
-			collect(v["lhs"])
+				if n := list(m["column_names"]); len(n) > 0 {
+					params[lower(n[0])] = true
+				}
+				return false
+			})
 			w.expr(v["expr"], &scope{parent: s, lambda: params}, false)
 			return nil
 		case "CONSTANT", "PARAMETER", "POSITIONAL_REFERENCE", "DEFAULT":

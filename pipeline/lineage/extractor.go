@@ -279,11 +279,7 @@ func (x *Extractor) Close() error {
 // means AwsDataCatalog). It never fails: what could not be read is said in
 // Result.Method and Result.Err.
 func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCatalog string) Result {
-	defDB := strings.ToLower(strings.TrimSpace(defaultDatabase))
-	defCat := strings.ToLower(strings.TrimSpace(defaultCatalog))
-	if defCat == "" {
-		defCat = glueCatalog
-	}
+	defDB, defCat := queryContext(defaultDatabase, defaultCatalog)
 	key := defDB + "\x00" + defCat + "\x00" + shapeKey(sql)
 	x.mu.Lock()
 	if x.closed {
@@ -304,7 +300,7 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 	case <-ctx.Done():
 		return Result{Err: ctx.Err().Error()}
 	}
-	r := x.extract(ctx, w, sql, defDB, defCat)
+	r := x.extract(ctx, w, sql, defDB, defCat, true)
 	x.workers <- w
 	if ctx.Err() == nil {
 		x.mu.Lock()
@@ -314,7 +310,19 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 	return r
 }
 
-func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, defCat string) Result {
+// queryContext normalizes a query's default database and catalog.
+func queryContext(database, catalog string) (db, cat string) {
+	db = strings.ToLower(strings.TrimSpace(database))
+	cat = strings.ToLower(strings.TrimSpace(catalog))
+	if cat == "" {
+		cat = glueCatalog
+	}
+	return db, cat
+}
+
+// extract runs the methods on worker wk. Without bind it stops at the parse
+// tree, as it does when binding fails (tests compare the two).
+func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, defCat string, bind bool) Result {
 	var r Result
 	st := classify(sqlText)
 	for _, w := range st.writes {
@@ -341,13 +349,17 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 		r.Err = joinErr(err.Error(), r.Err)
 		return r
 	}
-	w := newWalker(x.tables, defDB, defCat)
+	w := newWalker(x, defDB, defCat)
 	w.node(ast, nil)
 	if w.incomplete {
 		r.Err = joinErr("the parse tree holds constructs the tree walk skips", r.Err)
 	}
 	if len(w.unknown) > 0 {
 		r.Err = joinErr("not in the catalog: "+strings.Join(dedupe(w.unknown), ", "), r.Err)
+		x.parsedLevel(&r, w)
+		return r
+	}
+	if !bind {
 		x.parsedLevel(&r, w)
 		return r
 	}
@@ -365,18 +377,14 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 	r.Method = MethodExact
 	for _, a := range w.accs {
 		acc := Access{Database: a.db, Table: a.table, Star: a.star, Named: setList(a.named)}
-		cols, scanned := scans[a.info]
-		if !scanned {
-			// The planner dropped the scan (EXPLAIN's LIMIT 0, …): use the tree.
-			cols = parsedColumns(a)
-		}
-		all := map[string]bool{}
-		for c := range cols {
-			all[c] = true
-		}
-		// Columns the query names but the optimizer pruned (an unused column
-		// of a subquery or CTE) still need a grant: keep them.
-		for c := range a.named {
+		// The tree's columns are those the query names (the optimizer
+		// prunes an unused column of a subquery or CTE, but a grant must
+		// still allow it) and, under a *, all of the table's (Athena expands
+		// the * of a derived table or CTE before it knows which columns the
+		// outer query uses). The plan adds what only the binder resolves. A
+		// scan the planner dropped (LIMIT 0) leaves the tree's columns.
+		all := parsedColumns(a)
+		for c := range scans[a.info] {
 			all[c] = true
 		}
 		acc.Columns = nonNil(setList(all))
