@@ -16,6 +16,7 @@ type tableInfo struct {
 	db, name string
 	cols     []string // lower case: data columns, then partition keys
 	colset   map[string]bool
+	unbound  string // why DuckDB could not create the table ("": it did)
 }
 
 // accessAcc collects what the query does with one table.
@@ -97,6 +98,7 @@ func (s *scope) cte(name string) *cteDef {
 
 type walker struct {
 	tables     map[string]*tableInfo // "db.table" → table
+	reserved   map[string]bool       // names DuckDB gives its own catalogs and schemas
 	defDB      string
 	defCat     string
 	accs       map[string]*accessAcc // keyed by reported "database.table"
@@ -104,10 +106,29 @@ type walker struct {
 	bare       bool                  // a table name resolved against the default database
 	hasCTE     bool                  // the query has a WITH clause
 	incomplete bool                  // the tree holds something the walker does not understand
+	refs       []tableRef            // catalog table references, in the order walked
+	reservedDB bool                  // a two-part name starts with a name DuckDB reserves
+}
+
+// tableRef is where the query names a catalog table.
+type tableRef struct {
+	loc   int // query_location: the byte offset of its name in the parsed text (-1: unknown)
+	parts []string
+	info  *tableInfo
+	alias bool // the reference has an alias
 }
 
 func newWalker(x *Extractor, defDB, defCat string) *walker {
-	return &walker{tables: x.tables, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+	return &walker{tables: x.tables, reserved: x.reserved, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+}
+
+// location reads a node's query_location (-1 when it has none).
+func location(m map[string]any) int {
+	f, ok := m["query_location"].(float64)
+	if !ok || f < 0 || f > 1<<40 {
+		return -1
+	}
+	return int(f)
 }
 
 // visit calls f on every object of a decoded JSON value, depth first, and
@@ -221,6 +242,12 @@ func (w *walker) baseTable(m map[string]any, s *scope) *rel {
 	}
 	db, t := qualify(parts, w.defDB, w.defCat)
 	acc := w.access(db, t)
+	if acc.info != nil {
+		w.refs = append(w.refs, tableRef{loc: location(m), parts: parts, info: acc.info, alias: alias != ""})
+		if cat == "" && w.reserved[sch] {
+			w.reservedDB = true
+		}
+	}
 	r := &rel{acc: acc}
 	if alias != "" {
 		r.names = [][]string{{alias}}

@@ -78,6 +78,7 @@ type Extractor struct {
 	tables     map[string]*tableInfo // "db.table"
 	byPlanName map[string]*tableInfo // "awsdatacatalog.db.table", as EXPLAIN prints it
 	schemas    map[string]bool
+	reserved   map[string]bool // names of DuckDB's own catalogs and schemas (temp, system, main, …)
 	workers    chan *worker
 	all        []*worker
 	noCache    bool // tests: measure extraction itself
@@ -104,7 +105,7 @@ func New(ctx context.Context, tables []catalog.Table) (*Extractor, error) {
 		return nil, fmt.Errorf("lineage: open duckdb: %w", err)
 	}
 	x := &Extractor{db: db, tables: map[string]*tableInfo{}, byPlanName: map[string]*tableInfo{},
-		schemas: map[string]bool{}}
+		schemas: map[string]bool{}, reserved: map[string]bool{}}
 	x.cache, _ = lru.New[string, Result](cacheSize)
 	if err := x.setup(ctx, tables); err != nil {
 		for _, w := range x.all {
@@ -140,6 +141,26 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 	if err := exec(conn, "ATTACH ':memory:' AS "+glueCatalog); err != nil {
 		return err
 	}
+	// A Glue database may be named like one of DuckDB's own catalogs or
+	// schemas (temp, system, main, …): a two-part name starting with it is
+	// ambiguous to DuckDB, so bind qualifies such names in full.
+	names, err := conn.QueryContext(ctx, "SELECT database_name FROM duckdb_databases() WHERE database_name <> '"+glueCatalog+
+		"' UNION SELECT schema_name FROM duckdb_schemas() WHERE database_name <> '"+glueCatalog+"'")
+	if err != nil {
+		return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+	}
+	for names.Next() {
+		var n string
+		if err := names.Scan(&n); err != nil {
+			names.Close()
+			return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+		}
+		x.reserved[strings.ToLower(n)] = true
+	}
+	names.Close()
+	if err := names.Err(); err != nil {
+		return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+	}
 	// Pick one version per table.
 	chosen := map[string]*catalog.Table{}
 	var order []string
@@ -161,12 +182,6 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 		if dbName == "" || name == "" {
 			continue
 		}
-		if !x.schemas[dbName] {
-			if err := exec(conn, "CREATE SCHEMA IF NOT EXISTS "+glueCatalog+"."+quoteIdent(dbName)); err != nil {
-				return err
-			}
-			x.schemas[dbName] = true
-		}
 		info := &tableInfo{db: dbName, name: name, colset: map[string]bool{}}
 		var defs []string
 		for _, c := range t.AllColumns() {
@@ -181,12 +196,21 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 		if len(defs) == 0 {
 			defs = []string{quoteIdent("__auditlake_no_columns") + " INTEGER"}
 		}
-		full := glueCatalog + "." + quoteIdent(dbName) + "." + quoteIdent(name)
-		if err := exec(conn, "CREATE TABLE "+full+" ("+strings.Join(defs, ", ")+")"); err != nil {
-			return err
-		}
 		x.tables[dbName+"."+name] = info
 		x.byPlanName[glueCatalog+"."+dbName+"."+name] = info
+		// DuckDB refuses a few names (a schema called information_schema
+		// or pg_catalog): such a table is resolved from the parse tree.
+		if !x.schemas[dbName] {
+			if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+glueCatalog+"."+quoteIdent(dbName)); err != nil {
+				info.unbound = firstLine(err.Error())
+				continue
+			}
+			x.schemas[dbName] = true
+		}
+		full := glueCatalog + "." + quoteIdent(dbName) + "." + quoteIdent(name)
+		if _, err := conn.ExecContext(ctx, "CREATE TABLE "+full+" ("+strings.Join(defs, ", ")+")"); err != nil {
+			info.unbound = firstLine(err.Error())
+		}
 	}
 	// Keep only projection pushdown (unused_columns): every other optimizer
 	// could drop a scan of an empty table (statistics propagation, empty
@@ -359,6 +383,13 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 		x.parsedLevel(&r, w)
 		return r
 	}
+	for _, ref := range w.refs {
+		if ref.info.unbound != "" {
+			r.Err = joinErr("DuckDB cannot create "+ref.info.db+"."+ref.info.name+" to bind against ("+ref.info.unbound+")", r.Err)
+			bind = false
+			break
+		}
+	}
 	if !bind {
 		x.parsedLevel(&r, w)
 		return r
@@ -368,7 +399,7 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 	if w.bare {
 		useDB = defDB
 	}
-	scans, err := x.bind(ctx, wk, q, useDB, !w.hasCTE)
+	scans, err := x.bind(ctx, wk, q, w, useDB)
 	if err != nil {
 		r.Err = joinErr(err.Error(), r.Err)
 		x.parsedLevel(&r, w)
@@ -448,14 +479,14 @@ var bindErrors = map[string]bool{
 	"invalid input": true, "out of range": true, "syntax": true, "mismatch type": true,
 }
 
-// bind binds q and returns the columns each table scan needs. defDB is the
+// plan binds q and returns the columns each table scan needs. defDB is the
 // database bare table names resolve in ("" when q has none). It reads the
 // optimized logical plan (json_serialize_plan) when logical is set, else or
 // when DuckDB cannot plan or serialize it, EXPLAIN's physical plan. DuckDB
 // 1.5 fails, with a slow internal error, to serialize plans where projection
 // pushdown pruned a CTE's columns, so queries with a WITH clause go straight
 // to EXPLAIN.
-func (x *Extractor) bind(ctx context.Context, wk *worker, q, defDB string, logical bool) (map[*tableInfo]map[string]bool, error) {
+func (x *Extractor) plan(ctx context.Context, wk *worker, q, defDB string, logical bool) (map[*tableInfo]map[string]bool, error) {
 	if defDB != "" && x.schemas[defDB] && wk.current != defDB {
 		if _, err := wk.conn.ExecContext(ctx, "USE "+glueCatalog+"."+quoteIdent(defDB)); err != nil {
 			return nil, fmt.Errorf("use %s: %s", defDB, firstLine(err.Error()))

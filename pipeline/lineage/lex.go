@@ -577,22 +577,48 @@ func rewriteTrino(sql string) string {
 			}
 		}
 	}
+	out, _ := applyEdits(sql, edits)
+	return out
+}
+
+// applyEdits applies edits to s (an edit that overlaps an earlier one is
+// dropped) and returns the new text and a function that maps a byte offset
+// in it back to s (an offset inside a replacement maps to the start of what
+// it replaced).
+func applyEdits(s string, edits []edit) (string, func(int) int) {
 	if len(edits) == 0 {
-		return sql
+		return s, func(p int) int { return p }
 	}
 	sort.SliceStable(edits, func(a, b int) bool { return edits[a].start < edits[b].start })
 	var b strings.Builder
+	type moved struct{ newStart, newEnd, start, end int }
+	var done []moved
 	pos := 0
 	for _, e := range edits {
 		if e.start < pos {
 			continue
 		}
-		b.WriteString(sql[pos:e.start])
+		b.WriteString(s[pos:e.start])
+		n := b.Len()
 		b.WriteString(e.repl)
+		done = append(done, moved{n, b.Len(), e.start, e.end})
 		pos = e.end
 	}
-	b.WriteString(sql[pos:])
-	return b.String()
+	b.WriteString(s[pos:])
+	back := func(p int) int {
+		delta := 0 // new offset - old offset, after the edits before p
+		for _, m := range done {
+			if p < m.newStart {
+				break
+			}
+			if p < m.newEnd {
+				return m.start
+			}
+			delta = m.newEnd - m.end
+		}
+		return p - delta
+	}
+	return b.String(), back
 }
 
 var timeTravel = map[string]bool{"TIMESTAMP": true, "VERSION": true, "SYSTEM_TIME": true, "SYSTEM_VERSION": true}

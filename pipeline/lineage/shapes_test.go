@@ -3,15 +3,35 @@ package lineage
 import (
 	"context"
 	"testing"
+
+	"github.com/auditlake/auditlake/pipeline/catalog"
 )
 
 // Hand-checked cases for the statement shapes of issue 13. Every expected
 // column list is written by hand from the SQL and the catalog of
-// testdata/scenario, with the reason beside it.
+// testdata/scenario (plus shapeTables), with the reason beside it.
+
+// shapeTables are catalog tables the scenario lacks: a Glue table over CSV
+// whose dates and numbers are strings, and databases and tables named like
+// DuckDB's own catalogs and schemas.
+var shapeTables = []catalog.Table{
+	{Database: "csvdb", Name: "orders", Columns: []catalog.Column{
+		{Name: "o_id", Type: "string"}, {Name: "o_date", Type: "string"}, {Name: "o_total", Type: "string"},
+		{Name: "o_tax", Type: "string"}, {Name: "o_ts", Type: "string"}, {Name: "o_cust_sk", Type: "string"}}},
+	{Database: "temp", Name: "t1", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}, {Name: "d", Type: "string"}}},
+	{Database: "main", Name: "t2", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
+	{Database: "system", Name: "t3", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
+	{Database: "memory", Name: "t5", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
+	{Database: "pg_catalog", Name: "t6", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
+	{Database: "tpc", Name: "memory", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
+	{Database: "tpc", Name: "system", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
+	{Database: "tpc", Name: "temp", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
+	{Database: "tpc", Name: "awsdatacatalog", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
+}
 
 func newShapeExtractor(t testing.TB) *Extractor {
 	t.Helper()
-	x, err := New(context.Background(), loadCatalog(t))
+	x, err := New(context.Background(), append(loadCatalog(t), shapeTables...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +219,45 @@ var existsCases = []lineageCase{
 
 func TestExistsGivesOneAnswerWhicheverMethod(t *testing.T) {
 	runBoth(t, newShapeExtractor(t), existsCases)
+}
+
+// Item 6: names DuckDB gives its own catalogs (memory, system, temp) and
+// schemas (main, pg_catalog, information_schema) as Glue databases or
+// tables.
+var reservedCases = []lineageCase{
+	{name: "database temp", db: "tpc", sql: `SELECT a FROM temp.t1 WHERE b = 'x'`,
+		method: "exact", want: []acc{named("temp", "t1", "a", "b")}},
+	{name: "database temp as the default", db: "temp", sql: `SELECT t1.a FROM t1`,
+		method: "exact", want: []acc{named("temp", "t1", "a")}},
+	{name: "databases system and main joined", db: "tpc", sql: `SELECT m.b FROM main.t2 m JOIN system.t3 s ON m.a = s.a`,
+		method: "exact", want: []acc{named("main", "t2", "a", "b"), named("system", "t3", "a")}},
+	{name: "database memory, column qualified in full", db: "tpc", sql: `SELECT memory.t5.b FROM memory.t5`,
+		method: "exact", want: []acc{named("memory", "t5", "b")}},
+	{name: "tables called memory, system and temp", db: "tpc",
+		sql:    `SELECT memory.a, s.a FROM memory JOIN tpc.system s ON memory.a = s.a JOIN temp ON temp.a = s.a`,
+		method: "exact", want: []acc{named("tpc", "memory", "a"), named("tpc", "system", "a"), named("tpc", "temp", "a")}},
+}
+
+func TestReservedNamesBind(t *testing.T) {
+	x := newShapeExtractor(t)
+	runBoth(t, x, reservedCases)
+	// A database DuckDB cannot create at all: resolved from the parse tree.
+	checkResult(t, x.Extract(context.Background(), `SELECT a FROM pg_catalog.t6 WHERE b = 'x'`, "tpc", ""), lineageCase{
+		method: "parsed", want: []acc{named("pg_catalog", "t6", "a", "b")}, errHas: "DuckDB cannot create pg_catalog.t6"})
+}
+
+// The types relaxation maps the binder's error back to the query text.
+func TestApplyEditsMapsBack(t *testing.T) {
+	text, back := applyEdits("SELECT a FROM t WHERE b", []edit{{14, 15, "(SELECT * FROM x) AS t"}, {7, 8, "q.a"}})
+	if text != "SELECT q.a FROM (SELECT * FROM x) AS t WHERE b" {
+		t.Fatalf("edited %q", text)
+	}
+	// "q.a" replaced "a" (7) and "(SELECT …) AS t" replaced "t" (14):
+	// an offset inside a replacement maps to its start, one after it moves
+	// back by what the replacements added.
+	for newPos, old := range map[int]int{0: 0, 7: 7, 9: 7, 11: 9, 16: 14, 30: 14, 39: 16, 45: 22} {
+		if got := back(newPos); got != old {
+			t.Errorf("back(%d) = %d, want %d", newPos, got, old)
+		}
+	}
 }

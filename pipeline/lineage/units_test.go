@@ -350,7 +350,7 @@ func TestPlanReadersAgree(t *testing.T) {
 			continue
 		}
 		q := rewriteTrino(st.query)
-		physical, err := x.bind(ctx, wk, q, tc.db, false)
+		physical, err := x.plan(ctx, wk, q, tc.db, false)
 		if err != nil {
 			t.Errorf("%s: EXPLAIN: %v", tc.name, err)
 			continue
