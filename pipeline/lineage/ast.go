@@ -108,6 +108,9 @@ type walker struct {
 	incomplete bool                  // the tree holds something the walker does not understand
 	refs       []tableRef            // catalog table references, in the order walked
 	reservedDB bool                  // a two-part name starts with a name DuckDB reserves
+	// cols, when not nil, gets the base columns of every column reference,
+	// by its query_location (the type relaxation of bind needs them).
+	cols map[int][]origin
 }
 
 // tableRef is where the query names a catalog table.
@@ -636,7 +639,11 @@ func (w *walker) expr(e any, s *scope, aliasFirst bool) []origin {
 			for i, n := range raw {
 				names[i] = lower(n)
 			}
-			return w.column(names, s, aliasFirst)
+			o := w.column(names, s, aliasFirst)
+			if w.cols != nil {
+				w.cols[location(v)] = o
+			}
+			return o
 		case "STAR":
 			w.star(v, s)
 			return nil

@@ -399,7 +399,7 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 	if w.bare {
 		useDB = defDB
 	}
-	scans, err := x.bind(ctx, wk, q, w, useDB)
+	scans, err := x.bind(ctx, wk, q, ast, w, useDB)
 	if err != nil {
 		r.Err = joinErr(err.Error(), r.Err)
 		x.parsedLevel(&r, w)
@@ -479,44 +479,64 @@ var bindErrors = map[string]bool{
 	"invalid input": true, "out of range": true, "syntax": true, "mismatch type": true,
 }
 
-// plan binds q and returns the columns each table scan needs. defDB is the
-// database bare table names resolve in ("" when q has none). It reads the
-// optimized logical plan (json_serialize_plan) when logical is set, else or
-// when DuckDB cannot plan or serialize it, EXPLAIN's physical plan. DuckDB
-// 1.5 fails, with a slow internal error, to serialize plans where projection
-// pushdown pruned a CTE's columns, so queries with a WITH clause go straight
-// to EXPLAIN.
-func (x *Extractor) plan(ctx context.Context, wk *worker, q, defDB string, logical bool) (map[*tableInfo]map[string]bool, error) {
+// bindError is why a query did not bind.
+type bindError struct {
+	kind string // json_serialize_plan's error_type, lower case ("" when unknown)
+	msg  string
+	pos  int // byte offset in the bound text the error points at (-1: none)
+}
+
+func (e *bindError) Error() string { return e.msg }
+
+// plan binds text and returns the columns each table scan needs. defDB is
+// the database bare table names resolve in ("" when text has none). It
+// reads the optimized logical plan (json_serialize_plan) when logical is
+// set, else or when DuckDB cannot plan or serialize it, EXPLAIN's physical
+// plan. DuckDB 1.5 fails, with a slow internal error, to serialize plans
+// where projection pushdown pruned a CTE's columns, so queries with a WITH
+// clause go straight to EXPLAIN.
+func (x *Extractor) plan(ctx context.Context, wk *worker, text, defDB string, logical bool) (map[*tableInfo]map[string]bool, *bindError) {
 	if defDB != "" && x.schemas[defDB] && wk.current != defDB {
 		if _, err := wk.conn.ExecContext(ctx, "USE "+glueCatalog+"."+quoteIdent(defDB)); err != nil {
-			return nil, fmt.Errorf("use %s: %s", defDB, firstLine(err.Error()))
+			return nil, &bindError{msg: fmt.Sprintf("use %s: %s", defDB, firstLine(err.Error())), pos: -1}
 		}
 		wk.current = defDB
 	}
 	if logical {
-		var doc string
-		if err := wk.planStmt.QueryRowContext(ctx, q).Scan(&doc); err == nil {
-			scans, errType, msg := logicalScans(doc, x.byPlanName)
-			if scans != nil {
-				return scans, nil
-			}
-			if bindErrors[errType] {
-				return nil, fmt.Errorf("bind: %s", msg)
-			}
+		if scans, e := x.logicalPlan(ctx, wk, text); scans != nil || (e != nil && bindErrors[e.kind]) {
+			return scans, e
 		}
 		// Anything else (a plan DuckDB cannot serialize) goes to EXPLAIN.
 	}
-	// q is one SELECT statement (the parser said so), so EXPLAIN plans it and
-	// runs nothing; the newline ends a trailing -- comment.
+	// text is one SELECT statement (the parser said so), so EXPLAIN plans it
+	// and runs nothing; the newline ends a trailing -- comment.
 	var key, plan string
-	if err := wk.conn.QueryRowContext(ctx, "EXPLAIN (FORMAT json) "+q+"\n").Scan(&key, &plan); err != nil {
-		return nil, fmt.Errorf("bind: %s", firstLine(err.Error()))
+	if err := wk.conn.QueryRowContext(ctx, "EXPLAIN (FORMAT json) "+text+"\n").Scan(&key, &plan); err != nil {
+		e := &bindError{msg: "bind: " + firstLine(err.Error()), pos: -1}
+		if typeError(e.msg) {
+			// EXPLAIN's message does not say where: the logical planner
+			// binds first and does.
+			if _, d := x.logicalPlan(ctx, wk, text); d != nil {
+				e.kind, e.pos = d.kind, d.pos
+			}
+		}
+		return nil, e
 	}
 	scans, err := scanColumns(plan, x.byPlanName)
 	if err != nil {
-		return nil, fmt.Errorf("read plan: %v", err)
+		return nil, &bindError{msg: fmt.Sprintf("read plan: %v", err), pos: -1}
 	}
 	return scans, nil
+}
+
+// logicalPlan reads json_serialize_plan's plan of text: the scans, or why
+// there are none.
+func (x *Extractor) logicalPlan(ctx context.Context, wk *worker, text string) (map[*tableInfo]map[string]bool, *bindError) {
+	var doc string
+	if err := wk.planStmt.QueryRowContext(ctx, text).Scan(&doc); err != nil {
+		return nil, &bindError{msg: "bind: " + firstLine(err.Error()), pos: -1}
+	}
+	return logicalScans(doc, x.byPlanName)
 }
 
 // parsedLevel fills r from the tree walk alone.

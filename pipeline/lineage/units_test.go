@@ -359,9 +359,9 @@ func TestPlanReadersAgree(t *testing.T) {
 		if err := wk.planStmt.QueryRowContext(ctx, q).Scan(&doc); err != nil {
 			t.Fatal(err)
 		}
-		logical, _, msg := logicalScans(doc, x.byPlanName)
+		logical, lerr := logicalScans(doc, x.byPlanName)
 		if logical == nil {
-			t.Logf("%s: no logical plan: %s", tc.name, msg)
+			t.Logf("%s: no logical plan: %v", tc.name, lerr)
 			continue
 		}
 		compared++
