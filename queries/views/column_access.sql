@@ -4,7 +4,9 @@
 -- One row per (access, table, column). certainty says how the column is
 -- known: 'exact' (the query bound against the catalog), 'parsed' (from the
 -- query's syntax tree), 'table' (only the table is known: column_name is
--- NULL). Athena columns are the query's columns intersected with the Lake
+-- NULL), 'no_column' (the query scanned the table but read none of its
+-- columns, e.g. count(*), or none its grant allowed: column_name is NULL;
+-- every table a query scans has at least one row). Athena columns are the query's columns intersected with the Lake
 -- Formation grant in force (SELECT * silently drops excluded columns);
 -- failed queries keep the columns they attempted, with their outcome.
 -- Engines that log no SQL (EMR, Glue, Redshift) and direct S3 reads of
