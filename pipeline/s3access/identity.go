@@ -3,6 +3,8 @@ package s3access
 import (
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
 
@@ -203,4 +205,47 @@ func isRegion(s string) bool {
 		s = rest
 	}
 	return false
+}
+
+// BucketRegion is the Region of the bucket an access-log line is about:
+// the one its Host header names, else its access point ARN's, else the one
+// in the log object's key when the logs are delivered with partitioned
+// prefixes (…/<source account>/<source region>/<source bucket>/YYYY/MM/DD/…,
+// where the source bucket is the line's bucket); "" when none says.
+func BucketRegion(host, accessPointARN, object, bucket string) string {
+	if r := RegionFromHost(host); r != "" {
+		return r
+	}
+	if a, err := arn.Parse(accessPointARN); err == nil && isRegion(a.Region) {
+		return a.Region
+	}
+	return regionFromLogKey(object, bucket)
+}
+
+// regionFromLogKey finds <account>/<region>/<bucket>/YYYY/MM/DD in a
+// partitioned log object key.
+func regionFromLogKey(object, bucket string) string {
+	if bucket == "" {
+		return ""
+	}
+	segs := strings.Split(object, "/")
+	for i := 0; i+5 < len(segs); i++ {
+		if segs[i+2] == bucket && isAccountID(segs[i]) && isRegion(segs[i+1]) &&
+			isDigits(segs[i+3], 4) && isDigits(segs[i+4], 2) && isDigits(segs[i+5], 2) {
+			return segs[i+1]
+		}
+	}
+	return ""
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
