@@ -92,6 +92,7 @@ const (
 	SkipInsideLake      = "inside-lake"
 	SkipDuplicate       = "duplicate-event"
 	SkipInsightRecord   = "insight-record"
+	SkipControlMessage  = "cwl-control-message"
 	SkipOutsideWindow   = "outside-window"
 )
 
@@ -656,8 +657,12 @@ func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writ
 			w.Quarantine(rec.Offset, err.Error(), rec.Raw)
 			continue
 		}
-		if kind == cloudtrail.KindInsight {
+		switch kind {
+		case cloudtrail.KindInsight:
 			m.Skipped[SkipInsightRecord]++
+			continue
+		case cloudtrail.KindControl:
+			m.Skipped[SkipControlMessage]++
 			continue
 		}
 		if why := in.implausible(ev.EventTime); why != "" {
@@ -794,16 +799,22 @@ func contentTag(ctx context.Context, st store.Store, o store.Object) (string, er
 }
 
 // decompress sniffs the gzip magic bytes (not the name) and returns a
-// buffered reader over the decompressed bytes.
+// buffered reader over the decompressed bytes. Concatenated gzip members
+// (Firehose delivering CloudWatch Logs payloads, each gzipped) read as one
+// stream; gzip inside gzip (the same with Firehose's own compression on) is
+// unwrapped too.
 func decompress(r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	for level := 0; level < 2; level++ {
+		magic, _ := br.Peek(2)
+		if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+			break
+		}
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		return bufio.NewReaderSize(zr, 256<<10), nil
+		br = bufio.NewReaderSize(zr, 256<<10)
 	}
 	return br, nil
 }

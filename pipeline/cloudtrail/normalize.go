@@ -2,8 +2,9 @@
 // into one lake.Event.
 //
 // Reader streams records out of trail log files ({"Records":[…]}), single
-// records, NDJSON, JSON arrays and LookupEvents output, one record at a
-// time. Normalizer maps a record to the events schema: the caller's
+// records, NDJSON, JSON arrays, LookupEvents output, CloudWatch Logs
+// subscription payloads and EventBridge events (also as Firehose
+// concatenates them), one record at a time. Normalizer maps a record to the events schema: the caller's
 // identity and Studio profile, and the fields each audited service puts in
 // its own place (Lake Formation credential vending, Athena queries, S3 data
 // events, SageMaker and EMR calls). Credentials found in records are
@@ -11,14 +12,17 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/valyala/fastjson"
 
 	"github.com/auditlake/auditlake/pipeline/identity"
@@ -31,6 +35,7 @@ type Kind int
 const (
 	KindEvent   Kind = iota // an event, to be written
 	KindInsight             // a CloudTrail Insights record: skipped and counted
+	KindControl             // a CloudWatch Logs control message (no record): skipped and counted
 )
 
 // Errors that send a record to quarantine. The message is the reason.
@@ -40,7 +45,12 @@ var (
 	ErrNoTime    = errors.New("record has no eventTime")
 	ErrBadTime   = errors.New("record has an unreadable eventTime")
 	ErrNotEvent  = errors.New("object is not a CloudTrail record (no eventName)")
+	ErrNotTrail  = errors.New("EventBridge event that is not from CloudTrail")
 )
+
+// controlPrefix begins the message of a CloudWatch Logs subscription's
+// control message ("CWL CONTROL MESSAGE: Checking health of destination …").
+const controlPrefix = "CWL CONTROL MESSAGE"
 
 // Normalizer turns raw records into events. It is not safe for concurrent
 // use; make one per goroutine.
@@ -63,18 +73,44 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	if v.Type() != fastjson.TypeObject {
 		return 0, ErrNotObject
 	}
-	// LookupEvents wraps the record in a string: {"EventId":…,"CloudTrailEvent":"{…}"}.
-	// The record is the inner one; the wrapper's EventId backs up a missing eventID.
+	// A record can come wrapped: LookupEvents puts it in a string
+	// ({"EventId":…,"CloudTrailEvent":"{…}"}), a CloudWatch Logs
+	// subscription in a log event's message ({"id":…,"timestamp":…,
+	// "message":"{…}"}), EventBridge in an event's detail ({"detail-type":
+	// "AWS API Call via CloudTrail",…,"detail":{…}}). The record is the
+	// inner one; LookupEvents' EventId backs up a missing eventID.
 	raw, outerID := rec.Raw, ""
-	if s := v.Get("CloudTrailEvent"); s != nil && s.Type() == fastjson.TypeString && v.Get("eventTime") == nil {
-		outerID = str(v.Get("EventId"))
-		raw = s.GetStringBytes()
-		v, err = n.inner.ParseBytes(raw)
-		if err != nil {
-			return 0, ErrNotJSON
+	if v.Get("eventTime") == nil {
+		var inner []byte
+		switch {
+		case v.Get("CloudTrailEvent") != nil && v.Get("CloudTrailEvent").Type() == fastjson.TypeString:
+			outerID = str(v.Get("EventId"))
+			inner = v.Get("CloudTrailEvent").GetStringBytes()
+		case v.Get("message") != nil && v.Get("message").Type() == fastjson.TypeString && v.Get("timestamp") != nil:
+			inner = v.Get("message").GetStringBytes()
+			if rec.Control || bytes.HasPrefix(inner, []byte(controlPrefix)) {
+				return KindControl, nil
+			}
+		case v.Get("detail-type") != nil && v.Get("detail") != nil:
+			if t := str(v.Get("detail-type")); !strings.HasSuffix(t, "via CloudTrail") {
+				return 0, fmt.Errorf("%w (detail-type %q)", ErrNotTrail, t)
+			}
+			if d := v.Get("detail"); d.Type() != fastjson.TypeObject {
+				return 0, ErrNotObject
+			}
+			if inner = memberText(rec.Raw, "detail"); inner == nil {
+				return 0, ErrNotJSON
+			}
 		}
-		if v.Type() != fastjson.TypeObject {
-			return 0, ErrNotObject
+		if inner != nil {
+			raw = inner
+			v, err = n.inner.ParseBytes(raw)
+			if err != nil {
+				return 0, ErrNotJSON
+			}
+			if v.Type() != fastjson.TypeObject {
+				return 0, ErrNotObject
+			}
 		}
 	}
 	*ev = lake.Event{LogSource: lake.SourceCloudTrail, SourceObject: object, SourceOffset: rec.Offset}
@@ -550,4 +586,30 @@ func validUTF8(ev *lake.Event) {
 			*p = strings.ToValidUTF8(*p, "\uFFFD")
 		}
 	}
+}
+
+// memberText returns the text of a top-level member of the JSON object
+// raw, as it is written there (nil when there is none).
+func memberText(raw []byte, name string) []byte {
+	d := jsontext.NewDecoder(bytes.NewReader(raw), decoderOptions...)
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil
+	}
+	for d.PeekKind() == '"' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return nil
+		}
+		if tok.String() == name {
+			v, err := d.ReadValue()
+			if err != nil {
+				return nil
+			}
+			return bytes.Clone(v)
+		}
+		if err := d.SkipValue(); err != nil {
+			return nil
+		}
+	}
+	return nil
 }

@@ -17,6 +17,9 @@ type Record struct {
 	// Owned says that Raw is the caller's to keep: never reused or
 	// modified, so the event may keep it as its raw text without a copy.
 	Owned bool
+	// Control says that the record is a log event of a CloudWatch Logs
+	// subscription's CONTROL_MESSAGE payload: no CloudTrail record.
+	Control bool
 }
 
 // SyntaxError reports input that is not the JSON the reader expects. After a
@@ -79,15 +82,22 @@ const (
 )
 
 // Reader streams records out of one CloudTrail object without holding more
-// than one record in memory. It accepts, in any sequence:
+// than one record in memory. It accepts, in any sequence, with or without
+// blank space between them (Firehose concatenates what it delivers):
 //
 //	{"Records":[{…},{…}]}          a trail log file (other members are ignored)
 //	{"Events":[{…"CloudTrailEvent":"{…}"}]}  aws cloudtrail lookup-events output
-//	{…}                             a single record (also NDJSON: one per line)
+//	{"messageType":"DATA_MESSAGE",…,"logEvents":[{"id":…,"message":"{…}"}]}
+//	                                a CloudWatch Logs subscription payload
+//	{…}                             a single record, or an EventBridge event
+//	                                of CloudTrail ({"detail-type":…,"detail":{…}});
+//	                                also NDJSON: one per line
 //	[{…},{…}]                       a JSON array of records
 //
-// Records wrapped in LookupEvents' CloudTrailEvent string are returned as
-// they are; Normalize unwraps them.
+// Wrapped records (LookupEvents' CloudTrailEvent string, a log event's
+// message, an EventBridge event's detail) are returned as they are;
+// Normalize unwraps them. The log events of a CONTROL_MESSAGE payload are
+// marked Control.
 type Reader struct {
 	dec     *jsontext.Decoder
 	src     *bomSkipper
@@ -101,6 +111,7 @@ type Reader struct {
 	prefix   int   // synthetic bytes the current decoder was fed before them
 	rest     bool  // after a resynchronised envelope array: the envelope's members follow
 	start    int64 // offset where the value being read began (where a skip starts)
+	control  bool  // the envelope being read is a CloudWatch Logs CONTROL_MESSAGE
 }
 
 // source feeds the decoder: bytes pushed back after a resynchronisation,
@@ -202,7 +213,7 @@ func (r *Reader) bound() {
 }
 
 // envelopeKey reports whether an object member holds the record array.
-func envelopeKey(name string) bool { return name == "Records" || name == "Events" }
+func envelopeKey(name string) bool { return name == "Records" || name == "Events" || name == "logEvents" }
 
 // Next returns the next record. It returns io.EOF at the end of the input,
 // a *ValueError for a value that is not a record (reading may continue), and
@@ -288,6 +299,7 @@ func (r *Reader) object() (Record, bool, error) {
 	if _, err := r.dec.ReadToken(); err != nil { // '{'
 		return Record{}, false, r.syntax(err)
 	}
+	r.control = false
 	start := r.offset() - 1
 	r.members = append(r.members[:0], '{')
 	n := 0
@@ -313,6 +325,9 @@ func (r *Reader) object() (Record, bool, error) {
 		if err != nil {
 			return Record{}, false, r.syntax(unexpectedEOF(err))
 		}
+		if name == "messageType" {
+			r.control = string(v) == `"CONTROL_MESSAGE"`
+		}
 		if n > 0 {
 			r.members = append(r.members, ',')
 		}
@@ -333,7 +348,7 @@ func (r *Reader) value() (Record, error) {
 	if err != nil {
 		return Record{}, r.syntax(unexpectedEOF(err))
 	}
-	return Record{Raw: v, Offset: r.offset() - int64(len(v))}, nil
+	return Record{Raw: v, Offset: r.offset() - int64(len(v)), Control: r.control && r.st == stEnvelope}, nil
 }
 
 func (r *Reader) notRecord(reason string) (Record, error) {
@@ -399,9 +414,9 @@ func (r *Reader) resume(st state) {
 }
 
 // markers are how the elements of an envelope array begin: CloudTrail
-// writes eventVersion first in every trail record, and LookupEvents EventId
-// first in every event.
-var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`)}
+// writes eventVersion first in every trail record, LookupEvents EventId
+// first in every event, and CloudWatch Logs id first in every log event.
+var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`), "logEvents": []byte(`"id"`)}
 
 // pushBack returns the stream bytes the decoder read but did not use to
 // the source, so that the source's position is where decoding stopped.
