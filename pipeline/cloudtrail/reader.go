@@ -213,7 +213,9 @@ func (r *Reader) bound() {
 }
 
 // envelopeKey reports whether an object member holds the record array.
-func envelopeKey(name string) bool { return name == "Records" || name == "Events" || name == "logEvents" }
+func envelopeKey(name string) bool {
+	return name == "Records" || name == "Events" || name == "logEvents"
+}
 
 // Next returns the next record. It returns io.EOF at the end of the input,
 // a *ValueError for a value that is not a record (reading may continue), and
