@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/ptytest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	scn "github.com/auditlake/auditlake/pipeline/testsupport/scenario"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -294,5 +296,51 @@ func TestNoBuildSaysHowStale(t *testing.T) {
 	}
 	if n, errs := ask(); n == first || strings.Contains(errs, "stale") {
 		t.Errorf("after a build: %s rows (before: %s), stderr %q", n, first, errs)
+	}
+}
+
+// A build draws its progress (steps done of the total) on stderr when it
+// is a terminal, and clears it before the answer; into a pipe or with
+// --format json nothing but the usual lines. stdout lists the steps run.
+func TestBuildProgressOnATerminalOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: mustWarehouse(dir)}); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--lake", dir, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants"}
+	tty := ptytest.Open(t, 120, 40)
+	var out bytes.Buffer
+	if code := Main(ctx, append(base, "build"), &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	screen := tty.Output()
+	for _, want := range []string{"report build 0/8 steps", "\x1b[2K", "report: lake snapshot"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("terminal lacks %q:\n%q", want, screen)
+		}
+	}
+	if !strings.Contains(out.String(), "column_access     1 days") || !strings.Contains(out.String(), ": 1 days rebuilt in") {
+		t.Errorf("build stdout: %q", out.String())
+	}
+	for _, args := range [][]string{{"build", "--full"}, {"--format", "json", "sql", "SELECT 1 AS one"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := Main(ctx, append(base, args...), &out, w)
+		w.Close()
+		piped, _ := io.ReadAll(r)
+		r.Close()
+		if code != 0 || bytes.ContainsAny(piped, "\r\x1b") || bytes.Contains(piped, []byte("steps")) {
+			t.Errorf("%q into a pipe: exit %d, stderr %q", args, code, piped)
+		}
+	}
+	tty = ptytest.Open(t, 120, 40)
+	if code := Main(ctx, append(base, "--format", "json", "build", "--full"), &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if screen := tty.Output(); strings.Contains(screen, "steps") {
+		t.Errorf("--format json drew progress: %q", screen)
 	}
 }
