@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/browser"
 	"github.com/auditlake/auditlake/pipeline/flags"
 	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/pipeline/report"
@@ -22,7 +23,7 @@ import (
 )
 
 const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--no-build] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] [--wide] " +
-	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
+	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html|.pdf)"
 
 // Main runs the report command line and returns the exit code: 0 on
 // success, 2 for a usage error, 1 when the command failed.
@@ -399,7 +400,7 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 	fs.SetOutput(io.Discard)
 	since := fs.String("since", "", "from this time (RFC 3339, YYYY-MM-DD or a duration such as 30d)")
 	until := fs.String("until", "", "before this time")
-	out := fs.String("out", "", "report file; its extension picks the format: .md, .json or .html")
+	out := fs.String("out", "", "report file; its extension picks the format: .md, .json, .html or .pdf (the HTML printed by headless Chromium)")
 	pf := fs.String("policy", policyFile, "policy YAML file (default: built-in defaults)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
@@ -413,8 +414,16 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 		return 2
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	pdf := format == "pdf"
+	if pdf {
+		format = "html" // printed to PDF by Chromium
+		if _, err := browser.Path(); err != nil {
+			fmt.Fprintf(stderr, "report compliance: --out %s: %v; or write --out report.html and print it from a browser\n", *out, err)
+			return 1
+		}
+	}
 	if !slices.Contains(report.ComplianceFormats, format) {
-		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json or .html\n", *out)
+		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json, .html or .pdf\n", *out)
 		return 2
 	}
 	s, u, ok := window("compliance", *since, *until, stderr)
@@ -436,7 +445,16 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 		fmt.Fprintf(stderr, "report compliance: %v\n", err)
 		return 1
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	doc := buf.Bytes()
+	if pdf {
+		footer := fmt.Sprintf("auditlake compliance report, %s to %s (UTC)", s.UTC().Format(time.RFC3339), u.UTC().Format(time.RFC3339))
+		var err error
+		if doc, err = browser.PrintPDF(ctx, doc, footer); err != nil {
+			fmt.Fprintf(stderr, "report compliance: print the PDF: %v\n", err)
+			return 1
+		}
+	}
+	if err := os.WriteFile(*out, doc, 0o644); err != nil {
 		fmt.Fprintf(stderr, "report compliance: %v\n", err)
 		return 1
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/browsertest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/ptytest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	scn "github.com/auditlake/auditlake/pipeline/testsupport/scenario"
@@ -166,12 +167,44 @@ func TestMainCompliance(t *testing.T) {
 	for _, bad := range [][]string{
 		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02"},
 		{"compliance", "--since", "2026-07-02", "--until", "2026-07-01", "--out", out},
-		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.pdf"},
+		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.docx"},
 	} {
 		e.Reset()
 		if code := Main(context.Background(), append(base, bad...), &o, &e); code != 2 {
 			t.Errorf("%q: exit %d, %q", bad, code, e.String())
 		}
+	}
+}
+
+// compliance --out report.pdf prints the HTML report through headless
+// Chromium: the scenario's report is 6 A4 pages (page 1: the summary, the
+// charts and the access matrix; then the columns read, the findings by
+// rule, the denied attempts, attribution and ingestion), counted by
+// pdfcpu. Without Chromium the command says how to install it.
+func TestMainCompliancePDF(t *testing.T) {
+	base := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--policy", scenario + "/policy.yaml",
+		"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out"}
+	out := filepath.Join(t.TempDir(), "report.pdf")
+	t.Run("without Chromium", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		t.Setenv("AUDITLAKE_CHROMIUM", "")
+		var o, e bytes.Buffer
+		code := Main(context.Background(), append(base, out), &o, &e)
+		if _, err := os.Stat(out); code != 1 || !strings.Contains(e.String(), "apt-get install -y chromium") || err == nil {
+			t.Errorf("exit %d, stderr %q, file written: %v", code, e.String(), err == nil)
+		}
+	})
+	browsertest.Need(t)
+	var o, e bytes.Buffer
+	if code := Main(context.Background(), append(base, out), &o, &e); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("not a PDF (%d bytes, %v)", len(b), err)
+	}
+	if n := browsertest.Pages(t, out); n != 6 {
+		t.Errorf("%d pages, want 6", n)
 	}
 }
 
