@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/auditlake/auditlake/pipeline/terminal"
@@ -179,22 +178,10 @@ func jsonValue(v any) any {
 }
 
 // htmlText escapes control characters but newlines and tabs (the report's
-// cells wrap them) before html/template escapes the markup: a log value
-// must not carry a raw ESC or NUL into the page.
-func htmlText(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// cells wrap them), and the bidirectional controls, before html/template
+// escapes the markup: a log value must not carry a raw ESC or NUL into the
+// page, nor reorder what it shows.
+func htmlText(s string) string { return terminal.EscapeText(s) }
 
 // csvSafe defuses spreadsheet formula injection (OWASP): a cell starting
 // with = + - @ or a tab or carriage return is prefixed with a quote.

@@ -66,22 +66,30 @@ func StringWidth(s string) int { return uniseg.StringWidth(s) }
 // value read differently from what it is) become visible \xNN / \uNNNN
 // escapes. Log values are attacker-controlled; nothing of them may move
 // the cursor, retitle the window or forge a line.
-func Escape(s string) string {
+func Escape(s string) string { return escape(s, unsafe) }
+
+// EscapeText is Escape but for newlines and tabs, which text that wraps
+// (a cell of an HTML page) may keep.
+func EscapeText(s string) string {
+	return escape(s, func(r rune) bool { return r != '\n' && r != '\t' && unsafe(r) })
+}
+
+func escape(s string, unsafe func(rune) bool) string {
 	if strings.IndexFunc(s, unsafe) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
+		case !unsafe(r):
+			b.WriteRune(r)
 		case unicode.IsControl(r) && r < 0x100:
 			b.WriteString(`\x`)
 			b.WriteString(hex2(int(r)))
-		case unsafe(r):
+		default:
 			b.WriteString(`\u`)
 			b.WriteString(hex2(int(r) >> 8))
 			b.WriteString(hex2(int(r) & 0xff))
-		default:
-			b.WriteRune(r)
 		}
 	}
 	return b.String()

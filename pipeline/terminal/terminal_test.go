@@ -133,3 +133,10 @@ func TestBarOnATerminal(t *testing.T) {
 	nilBar.Done(1, 1, "x")
 	nilBar.Close()
 }
+
+// EscapeText keeps newlines and tabs, and escapes the rest as Escape does.
+func TestEscapeText(t *testing.T) {
+	if got, want := EscapeText("a\tb\nc\x1b[2J\u202ed"), "a\tb\nc\\x1b[2J\\u202ed"; got != want {
+		t.Errorf("EscapeText = %q, want %q", got, want)
+	}
+}
