@@ -128,12 +128,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer r.Close()
-		qctx, cancel := context.WithTimeout(ctx, *timeout)
-		defer cancel()
-		if err := r.PrepareSQL(qctx, rest[1]); err != nil {
+		if err := r.PrepareSQL(ctx, rest[1]); err != nil {
 			fmt.Fprintf(stderr, "report: %v\n", err)
 			return 1
 		}
+		// --timeout is the query's: checking it and locking the database
+		// down (a few statements) are not counted, so that a loaded machine
+		// does not fail them first.
+		qctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
 		err = r.Stream(qctx, stdout, *format, disp, rest[1])
 		if err != nil && qctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("the query ran longer than --timeout %s and was stopped", *timeout)
