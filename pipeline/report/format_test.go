@@ -3,10 +3,12 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 	"text/tabwriter"
+	"time"
 
 	"github.com/auditlake/auditlake/pipeline/terminal"
 )
@@ -107,3 +109,29 @@ func TestScreenFitsTheTerminal(t *testing.T) {
 var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func stripSGR(s string) string { return sgr.ReplaceAllString(s, "") }
+
+// BenchmarkTable prints 61,541 rows of `who` (the count of the 10 M-event
+// month in BENCHMARKS.md) as a table in full (a pipe, a file) and fitted to
+// a 120-column terminal.
+func BenchmarkTable(b *testing.B) {
+	rows := &Rows{Columns: WhoColumns}
+	for i := range 61541 {
+		rows.Values = append(rows.Values, []any{
+			time.Date(2026, 7, 1+i%30, i%24, i%60, i%60, 0, time.UTC), fmt.Sprintf("data-scientist-%03d", i%200),
+			fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/SageMakerStudioExecutionRole_data-scientist-%03d/SageMaker", i%200),
+			"athena", "sales", "customers", "customer_id", "exact", "success",
+			fmt.Sprintf("6f0c2d1e-3a4b-4c5d-8e9f-%012d", i), fmt.Sprintf("9e711948-5a13-1631-bba4-%012d", i)})
+	}
+	for _, d := range []struct {
+		name string
+		d    Display
+	}{{"full", Display{}}, {"terminal120", Display{Width: 120, Color: true, Layout: WhoLayout}}} {
+		b.Run(d.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := d.d.Write(io.Discard, "table", rows); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

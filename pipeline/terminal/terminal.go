@@ -58,7 +58,14 @@ func Color(w io.Writer) bool {
 }
 
 // StringWidth is how many columns s takes on a terminal.
-func StringWidth(s string) int { return uniseg.StringWidth(s) }
+func StringWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return uniseg.StringWidth(s)
+		}
+	}
+	return len(s) // printable ASCII, most log values: a column a byte
+}
 
 // Escape makes s safe to show: control characters (ESC, which starts
 // terminal commands, NUL, BEL, newlines, …) and the Unicode controls that

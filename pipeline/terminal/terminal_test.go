@@ -140,3 +140,12 @@ func TestEscapeText(t *testing.T) {
 		t.Errorf("EscapeText = %q, want %q", got, want)
 	}
 }
+
+// StringWidth counts printable ASCII by bytes and the rest with uniseg.
+func TestStringWidth(t *testing.T) {
+	for s, want := range map[string]int{"": 0, "arn:aws:iam::1:user/bob": 23, "数据": 4, "ü∂ß": 3, "e\u0301": 1, "✓ ok": 4} {
+		if got := StringWidth(s); got != want {
+			t.Errorf("StringWidth(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
