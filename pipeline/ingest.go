@@ -35,6 +35,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/progress"
 	"github.com/auditlake/auditlake/pipeline/s3access"
 	"github.com/auditlake/auditlake/pipeline/store"
 )
@@ -55,6 +56,9 @@ type Options struct {
 	// every CommitEvery bytes of data files); nil leaves them pending in
 	// the lake for a separate committer.
 	Committer Committer
+	// Progress, when set, is told the objects listed and each one done
+	// (the command line draws it on a terminal).
+	Progress progress.Meter
 	// NotBefore and NotAfter bound the plausible event times (zero: since
 	// DefaultNotBefore, until a day after the run started); records outside
 	// are quarantined.
@@ -390,10 +394,16 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 	sort.SliceStable(objs, func(i, j int) bool {
 		return cloudtrail.RouteKey(objs[i].Key) != cloudtrail.RouteUnknown && cloudtrail.RouteKey(objs[j].Key) == cloudtrail.RouteUnknown
 	})
+	var size int64
+	for _, o := range objs {
+		size += o.Size
+	}
+	progress.Plan(in.opt.Progress, len(objs), size)
 	for _, o := range objs {
 		if err := in.listed(ctx, st, o, lakeRoot); err != nil {
 			return err
 		}
+		progress.Done(in.opt.Progress, 1, o.Size, o.Key)
 	}
 	return nil
 }
