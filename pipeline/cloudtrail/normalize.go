@@ -25,8 +25,10 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/valyala/fastjson"
 
+	"github.com/auditlake/auditlake/pipeline/arns"
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/row"
 )
 
 // Kind says what a record turned out to be.
@@ -55,8 +57,9 @@ const controlPrefix = "CWL CONTROL MESSAGE"
 // Normalizer turns raw records into events. It is not safe for concurrent
 // use; make one per goroutine.
 type Normalizer struct {
-	// Profiles resolves Studio profiles by execution role; nil resolves by
-	// sourceIdentity only.
+	// Profiles learns execution role → Studio profile from SageMaker
+	// events (nil: nothing is learned). Normalize does not resolve a
+	// record's profile: ingest does, for every source, in one place.
 	Profiles *identity.Profiles
 
 	p, inner fastjson.Parser
@@ -214,10 +217,9 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	if n.Profiles != nil && ev.Outcome == lake.OutcomeSuccess {
 		n.Profiles.Learn(ev.EventSource, ev.EventName, ev.RequestParameters)
 		if ev.EventName == "CreateDomain" && ev.EventSource == "sagemaker.amazonaws.com" {
-			n.Profiles.LearnDomain(domainIDFromARN(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
+			n.Profiles.LearnDomain(arns.SageMakerDomain(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
 		}
 	}
-	ev.StudioProfile, ev.ProfileSource = n.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 
 	if ev.EventID == "" {
 		sum := sha256.Sum256([]byte(ev.Raw))
@@ -225,6 +227,18 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	validUTF8(ev)
 	return KindEvent, nil
+}
+
+// sessionOf is the role session name of an assumed-role ARN, else the part
+// of the principal id after ':' (a federated user's).
+func sessionOf(arn, principalID string) string {
+	if s := arns.SessionName(arn); s != "" {
+		return s
+	}
+	if i := strings.IndexByte(principalID, ':'); i >= 0 {
+		return principalID[i+1:]
+	}
+	return ""
 }
 
 // identityOf maps userIdentity to the principal columns.
@@ -249,9 +263,9 @@ func identityOf(in *interner, u *fastjson.Value, ev *lake.Event) {
 		ev.PrincipalARN = arn
 		ev.RoleARN = in.str(getCI(issuer, "arn"))
 		if ev.RoleARN == "" {
-			ev.RoleARN = roleFromSessionARN(arn)
+			ev.RoleARN = arns.RoleOfSession(arn)
 		}
-		ev.SessionName = sessionName(arn, ev.PrincipalID)
+		ev.SessionName = sessionOf(arn, ev.PrincipalID)
 	case "Role":
 		ev.PrincipalARN = arn
 		ev.RoleARN = arn
@@ -274,38 +288,9 @@ func identityOf(in *interner, u *fastjson.Value, ev *lake.Event) {
 		ev.PrincipalARN = arn
 		ev.UserName = in.str(m[iUserName])
 		if ev.PrincipalType == "FederatedUser" {
-			ev.SessionName = sessionName(arn, ev.PrincipalID)
+			ev.SessionName = sessionOf(arn, ev.PrincipalID)
 		}
 	}
-}
-
-// sessionName is the last '/' segment of a session ARN, else the part of the
-// principal id after ':'.
-func sessionName(arn, principalID string) string {
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.Count(arn, "/") >= 2 {
-		return arn[i+1:]
-	}
-	if i := strings.IndexByte(principalID, ':'); i >= 0 {
-		return principalID[i+1:]
-	}
-	return ""
-}
-
-// roleFromSessionARN turns arn:aws:sts::A:assumed-role/R/S into
-// arn:aws:iam::A:role/R (the role path is not in the session ARN).
-func roleFromSessionARN(arn string) string {
-	const marker = ":assumed-role/"
-	i := strings.Index(arn, marker)
-	if i < 0 || !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	rest := arn[i+len(marker):]
-	j := strings.IndexByte(rest, '/')
-	if j < 0 {
-		return ""
-	}
-	head := strings.Replace(arn[:i], ":sts:", ":iam:", 1)
-	return head + ":role/" + rest[:j]
 }
 
 // outcome classifies a call: denied for authorization failures, error for
@@ -319,23 +304,10 @@ func outcome(code, eventName string, resp *fastjson.Value) string {
 		}
 		return lake.OutcomeSuccess
 	}
-	if IsDenied(code) {
+	if row.IsDeniedCode(code) {
 		return lake.OutcomeDenied
 	}
 	return lake.OutcomeError
-}
-
-// IsDenied reports whether an error code means the caller was not allowed:
-// AccessDenied, AccessDeniedException, VpceAccessDenied,
-// Client.UnauthorizedOperation, UnauthorizedAccess, Forbidden, …
-func IsDenied(code string) bool {
-	c := strings.ToLower(code)
-	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "notauthorized", "authorizationerror", "authfailure"} {
-		if strings.Contains(c, s) {
-			return true
-		}
-	}
-	return false
 }
 
 var queryIDPattern = regexp.MustCompile(`(?i)queryId"?\s*:\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
@@ -346,11 +318,11 @@ var auditField = regexp.MustCompile(`"?(platformType|jobIdentifier)"?\s*:\s*"?([
 func lakeFormation(ev *lake.Event, req, add *fastjson.Value) {
 	switch ev.EventName {
 	case "GetDataAccess", "GetTemporaryGlueTableCredentials", "GetTemporaryGluePartitionCredentials":
-		ev.DatabaseName, ev.TableName = tableFromARN(str(get(req, "tableArn")))
+		ev.DatabaseName, ev.TableName = arns.GlueTable(str(get(req, "tableArn")))
 		if ev.TableName == "" {
 			if locs := get(req, "dataLocations"); locs != nil {
 				if a, _ := locs.Array(); len(a) > 0 {
-					ev.S3Bucket, ev.S3Key = s3FromARN(str(a[0]))
+					ev.S3Bucket, ev.S3Key = arns.S3Object(str(a[0]))
 				}
 			}
 		}
@@ -407,34 +379,6 @@ func lfResource(r *fastjson.Value) (db, table string) {
 	return "", ""
 }
 
-// tableFromARN splits arn:aws:glue:region:acct:table/db/table.
-func tableFromARN(arn string) (db, table string) {
-	i := strings.Index(arn, ":table/")
-	if i < 0 {
-		return "", ""
-	}
-	db, table, _ = strings.Cut(arn[i+len(":table/"):], "/")
-	return db, table
-}
-
-// s3FromARN splits arn:aws:s3:::bucket/key (or s3://bucket/key).
-func s3FromARN(s string) (bucket, key string) {
-	switch {
-	case strings.HasPrefix(s, "arn:aws:s3:::"):
-		s = s[len("arn:aws:s3:::"):]
-	case strings.HasPrefix(s, "s3://"):
-		s = s[len("s3://"):]
-	default:
-		if i := strings.Index(s, ":s3:::"); i >= 0 { // other partitions
-			s = s[i+len(":s3:::"):]
-		} else {
-			return "", ""
-		}
-	}
-	bucket, key, _ = strings.Cut(s, "/")
-	return bucket, key
-}
-
 const omitted = "***OMITTED***"
 
 // athena extracts StartQueryExecution and the calls that name a query.
@@ -469,7 +413,7 @@ func s3Data(in *interner, ev *lake.Event, resources, req, add *fastjson.Value) {
 				if arn == "" {
 					arn = str(getCI(r, "ARNPrefix"))
 				}
-				b, k := s3FromARN(arn)
+				b, k := arns.S3Object(arn)
 				if ev.S3Bucket == "" {
 					ev.S3Bucket = b
 				}
@@ -551,13 +495,6 @@ func hasSubnets(vpc *fastjson.Value) bool {
 	}
 	a, _ := s.Array()
 	return len(a) > 0
-}
-
-func domainIDFromARN(arn string) string {
-	if i := strings.LastIndex(arn, ":domain/"); i >= 0 {
-		return arn[i+len(":domain/"):]
-	}
-	return ""
 }
 
 // validUTF8 replaces invalid UTF-8 in every text column: Parquet strings

@@ -101,7 +101,7 @@ const (
 type Reader struct {
 	dec     *jsontext.Decoder
 	src     *bomSkipper
-	in      *source // what the decoder reads: pushed-back bytes, then src, up to a limit
+	in      *feed // what the decoder reads: pushed-back bytes, then src, up to a limit
 	st      state
 	marker  []byte // how an element of the current array begins, for resynchronising ("" none)
 	members []byte // members of a top-level object read so far, re-assembled
@@ -114,9 +114,9 @@ type Reader struct {
 	control  bool  // the envelope being read is a CloudWatch Logs CONTROL_MESSAGE
 }
 
-// source feeds the decoder: bytes pushed back after a resynchronisation,
+// feed feeds the decoder: bytes pushed back after a resynchronisation,
 // then the input, never past limit (a stream offset).
-type source struct {
+type feed struct {
 	synth  []byte // synthetic bytes first (not part of the stream)
 	back   []byte // stream bytes pushed back
 	br     *bufio.Reader
@@ -125,7 +125,7 @@ type source struct {
 	failed error // a read error of the input (not syntax): never resynchronised over
 }
 
-func (s *source) Read(p []byte) (int, error) {
+func (s *feed) Read(p []byte) (int, error) {
 	if len(s.synth) > 0 {
 		n := copy(p, s.synth)
 		s.synth = s.synth[n:]
@@ -152,7 +152,7 @@ func (s *source) Read(p []byte) (int, error) {
 }
 
 // readByte reads one stream byte, ignoring the limit (resynchronising).
-func (s *source) readByte() (byte, error) {
+func (s *feed) readByte() (byte, error) {
 	if len(s.back) > 0 {
 		c := s.back[0]
 		s.back = s.back[1:]
@@ -174,7 +174,7 @@ const noLimit = 1<<63 - 1
 // A leading UTF-8 byte order mark is skipped (offsets still count it).
 func NewReader(r io.Reader) *Reader {
 	src := &bomSkipper{br: bufio.NewReaderSize(r, 16)}
-	rd := &Reader{src: src, in: &source{br: bufio.NewReaderSize(src, 64<<10), limit: noLimit}}
+	rd := &Reader{src: src, in: &feed{br: bufio.NewReaderSize(src, 64<<10), limit: noLimit}}
 	rd.dec = jsontext.NewDecoder(rd.in, decoderOptions...)
 	return rd
 }
@@ -403,7 +403,7 @@ func (r *Reader) syntax(err error) error {
 	return &SkipError{Offset: start, End: end, Reason: reason}
 }
 
-// resume restarts decoding at the source's position: at the next element
+// resume restarts decoding at the feed's position: at the next element
 // of the array being read when st is stArray or stEnvelope (as the first
 // element of a synthetic array), else between top-level values.
 func (r *Reader) resume(st state) {
@@ -421,7 +421,7 @@ func (r *Reader) resume(st state) {
 var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`), "logEvents": []byte(`"id"`)}
 
 // pushBack returns the stream bytes the decoder read but did not use to
-// the source, so that the source's position is where decoding stopped.
+// the source, so that the feed's position is where decoding stopped.
 func (r *Reader) pushBack() {
 	unread := r.dec.UnreadBuffer()
 	fed := r.in.pos - r.decStart
@@ -433,7 +433,7 @@ func (r *Reader) pushBack() {
 	r.in.synth = nil
 }
 
-// restart starts a new decoder at the source's position, fed synth first.
+// restart starts a new decoder at the feed's position, fed synth first.
 // Stream bytes the old decoder read but did not use must have been pushed
 // back (pushBack) first.
 func (r *Reader) restart(synth string, st state) {

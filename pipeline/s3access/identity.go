@@ -3,8 +3,7 @@ package s3access
 import (
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-
+	"github.com/auditlake/auditlake/pipeline/arns"
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
 
@@ -55,58 +54,28 @@ func requesterIdentity(req string, ev *lake.Event) {
 }
 
 // arnIdentity maps an IAM or STS ARN: arn:partition:service:region:account:resource.
-func arnIdentity(arn string, ev *lake.Event) {
-	ev.PrincipalARN = arn
+func arnIdentity(s string, ev *lake.Event) {
+	ev.PrincipalARN = s
 	ev.PrincipalType = "Unknown"
-	parts := [5]string{}
-	rest := arn
-	for i := range parts {
-		var ok bool
-		parts[i], rest, ok = strings.Cut(rest, ":")
-		if !ok {
-			return
-		}
+	a, ok := arns.Parse(s)
+	if !ok {
+		return
 	}
-	partition, service, account, resource := parts[1], parts[2], parts[4], rest
-	ev.PrincipalAccountID = account
-	switch service {
-	case "sts":
-		switch {
-		case strings.HasPrefix(resource, "assumed-role/"):
-			role, session, ok := strings.Cut(resource[len("assumed-role/"):], "/")
-			ev.PrincipalType = "AssumedRole"
-			if role != "" {
-				ev.RoleARN = "arn:" + partition + ":iam::" + account + ":role/" + role
-			}
-			if ok {
-				ev.SessionName = session
-				if strings.HasPrefix(session, "AWSLF-") {
-					ev.LFSession = session
-				}
-			}
-		case strings.HasPrefix(resource, "federated-user/"):
-			ev.PrincipalType = "FederatedUser"
-			ev.UserName = resource[len("federated-user/"):]
-		}
-	case "iam":
-		switch {
-		case resource == "root":
-			ev.PrincipalType = "Root"
-		case strings.HasPrefix(resource, "user/"):
-			ev.PrincipalType = "IAMUser"
-			name := resource[strings.LastIndexByte(resource, '/')+1:]
-			if account == "cloudfront" {
-				// A CloudFront origin access identity: the name has spaces
-				// and the "account" is not one.
-				name = resource[len("user/"):]
-				ev.InvokedBy = "cloudfront.amazonaws.com"
-				ev.PrincipalAccountID = ""
-			}
-			ev.UserName = name
-		case strings.HasPrefix(resource, "role/"):
-			ev.PrincipalType = "Role"
-			ev.RoleARN = arn
-		}
+	ev.PrincipalAccountID = a.Account
+	p := arns.PrincipalOf(s)
+	if p.Type != "" {
+		ev.PrincipalType = p.Type
+	}
+	ev.RoleARN, ev.SessionName, ev.UserName = p.RoleARN, p.Session, p.UserName
+	if strings.HasPrefix(p.Session, "AWSLF-") {
+		ev.LFSession = p.Session
+	}
+	if p.Type == "IAMUser" && a.Account == "cloudfront" {
+		// A CloudFront origin access identity: the name has spaces and
+		// the "account" is not one.
+		ev.UserName = a.Resource[len("user/"):]
+		ev.InvokedBy = "cloudfront.amazonaws.com"
+		ev.PrincipalAccountID = ""
 	}
 }
 
@@ -216,8 +185,8 @@ func BucketRegion(host, accessPointARN, object, bucket string) string {
 	if r := RegionFromHost(host); r != "" {
 		return r
 	}
-	if a, err := arn.Parse(accessPointARN); err == nil && isRegion(a.Region) {
-		return a.Region
+	if r := arns.Region(accessPointARN); isRegion(r) {
+		return r
 	}
 	return regionFromLogKey(object, bucket)
 }

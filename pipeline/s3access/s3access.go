@@ -90,6 +90,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/row"
 )
 
 // EventSource is the event_source of every access-log event.
@@ -340,20 +341,10 @@ func Outcome(status *int64, errorCode string) string {
 	if errorCode == "" {
 		return lake.OutcomeSuccess
 	}
-	if isDenied(errorCode) {
+	if row.IsDeniedCode(errorCode) {
 		return lake.OutcomeDenied
 	}
 	return lake.OutcomeError
-}
-
-func isDenied(code string) bool {
-	c := strings.ToLower(code)
-	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "allaccessdisabled"} {
-		if strings.Contains(c, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeKey decodes a logged key once ('+' is a space, %XX a byte); a key
