@@ -30,12 +30,12 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/cloudtrail"
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
-	"github.com/auditlake/auditlake/pipeline/s3access"
+	"github.com/auditlake/auditlake/pipeline/progress"
+	"github.com/auditlake/auditlake/pipeline/source"
 	"github.com/auditlake/auditlake/pipeline/store"
 )
 
@@ -55,6 +55,9 @@ type Options struct {
 	// every CommitEvery bytes of data files); nil leaves them pending in
 	// the lake for a separate committer.
 	Committer Committer
+	// Progress, when set, is told the objects listed and each one done
+	// (the command line draws it on a terminal).
+	Progress progress.Meter
 	// NotBefore and NotAfter bound the plausible event times (zero: since
 	// DefaultNotBefore, until a day after the run started); records outside
 	// are quarantined.
@@ -91,8 +94,9 @@ const (
 	SkipInsightObject   = "insight-object"
 	SkipInsideLake      = "inside-lake"
 	SkipDuplicate       = "duplicate-event"
-	SkipInsightRecord   = "insight-record"
-	SkipOutsideWindow   = "outside-window"
+	SkipInsightRecord   = source.SkipInsightRecord
+	SkipControlMessage  = source.SkipControlMessage
+	SkipOutsideWindow   = source.SkipOutsideWindow
 )
 
 // Summary counts what a run did.
@@ -389,10 +393,16 @@ func (in *ingester) input(ctx context.Context, loc string) error {
 	sort.SliceStable(objs, func(i, j int) bool {
 		return cloudtrail.RouteKey(objs[i].Key) != cloudtrail.RouteUnknown && cloudtrail.RouteKey(objs[j].Key) == cloudtrail.RouteUnknown
 	})
+	var size int64
+	for _, o := range objs {
+		size += o.Size
+	}
+	progress.Plan(in.opt.Progress, len(objs), size)
 	for _, o := range objs {
 		if err := in.listed(ctx, st, o, lakeRoot); err != nil {
 			return err
 		}
+		progress.Done(in.opt.Progress, 1, o.Size, o.Key)
 	}
 	return nil
 }
@@ -486,57 +496,12 @@ func (in *ingester) readObject(ctx context.Context, st store.Store, o store.Obje
 		return err
 	}
 	m := newManifest(loc, id, o.Size, tag)
+	f := detect(body)
 	if route == cloudtrail.RouteDigest {
-		m.Format = lake.FormatCloudTrailDigest
-	} else {
-		m.Format = detect(body)
+		f = formatNamed(lake.FormatCloudTrailDigest)
 	}
-	var files []string
-	switch m.Format {
-	case lake.FormatCloudTrailDigest:
-		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-			d, err := cloudtrail.ParseDigest(body)
-			if err := src.failed(); err != nil {
-				return err
-			}
-			if err != nil {
-				m.Read = 1
-				w.Quarantine(0, err.Error(), nil)
-				return nil
-			}
-			m.Digest = d
-			in.sum.Digests++
-			return nil
-		})
-	case lake.FormatCloudTrail:
-		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-			if err := in.cloudTrail(ctx, body, w, m); err != nil {
-				return err
-			}
-			return src.failed()
-		})
-	case lake.FormatAthena:
-		files, err = write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
-			if err := in.athenaFile(ctx, body, w, m); err != nil {
-				return err
-			}
-			return src.failed()
-		})
-	case lake.FormatS3AccessLog:
-		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-			if err := in.accessLog(ctx, body, w, m); err != nil {
-				return err
-			}
-			return src.failed()
-		})
-	default:
-		files, err = write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-			head, _ := body.Peek(64)
-			m.Read = 1
-			w.Quarantine(0, "unrecognized format: "+formatsKnown, head)
-			return src.failed()
-		})
-	}
+	m.Format = f.name
+	files, err := f.read(ctx, in, body, m, src.failed)
 	if err != nil {
 		return err
 	}
@@ -546,22 +511,6 @@ func (in *ingester) readObject(ctx context.Context, st store.Store, o store.Obje
 func newManifest(loc, id string, size int64, tag string) *lake.Manifest {
 	return &lake.Manifest{Object: loc, ObjectID: id, Size: size, ContentTag: tag,
 		Skipped: map[string]int64{}, Hours: map[string]int64{}}
-}
-
-// write runs fill with a writer for table t and closes it, recording the
-// quarantine count in m. It returns the files written.
-func write[R any](ctx context.Context, in *ingester, t *lake.Table[R], m *lake.Manifest, fill func(*lake.Writer[R]) error) ([]string, error) {
-	buf, ok := any(in.events).(*lake.Buffer[R])
-	if !ok {
-		buf = any(in.queries).(*lake.Buffer[R])
-	}
-	w := lake.NewWriter(buf, in.idx, m.ObjectID, m.Object)
-	if err := fill(w); err != nil {
-		w.Abort()
-		return nil, err
-	}
-	m.Quarantined = int64(w.Quarantined())
-	return w.Close(ctx)
 }
 
 // finish records the manifest of an ingested object for the next commit
@@ -614,66 +563,6 @@ func (t *trackingReader) failed() error {
 		return fmt.Errorf("read: %w", t.err)
 	}
 	return nil
-}
-
-// formatsKnown names the formats detect recognises, for error messages.
-const formatsKnown = "not CloudTrail JSON, Athena query executions or an S3 server access log"
-
-// cloudTrail streams the records of one CloudTrail object into w.
-func (in *ingester) cloudTrail(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
-	// Reading (gunzip, splitting) runs in its own goroutine, alongside
-	// normalizing here and Parquet encoding in the writer's.
-	rd := cloudtrail.NewPrefetch(body)
-	defer rd.Close()
-	var ev lake.Event
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		m.Read++
-		var ve *cloudtrail.ValueError
-		var se *cloudtrail.SyntaxError
-		var sk *cloudtrail.SkipError
-		switch {
-		case errors.As(err, &ve):
-			w.Quarantine(ve.Offset, ve.Reason, ve.Raw)
-			continue
-		case errors.As(err, &sk):
-			// Bytes that could not be read as records: one quarantine
-			// entry (counted as one record read), and reading goes on.
-			w.Quarantine(sk.Offset, sk.Error(), nil)
-			m.BytesSkipped += sk.End - sk.Offset
-			continue
-		case errors.As(err, &se):
-			w.Quarantine(se.Offset, "unreadable from here to the end of the object: "+se.Err.Error(), nil)
-			return nil
-		case err != nil:
-			return err
-		}
-		kind, err := in.norm.Normalize(rec, m.Object, &ev)
-		if err != nil {
-			w.Quarantine(rec.Offset, err.Error(), rec.Raw)
-			continue
-		}
-		if kind == cloudtrail.KindInsight {
-			m.Skipped[SkipInsightRecord]++
-			continue
-		}
-		if why := in.implausible(ev.EventTime); why != "" {
-			w.Quarantine(rec.Offset, why, rec.Raw)
-			continue
-		}
-		if err := in.addEvent(ctx, w, &ev, m); err != nil {
-			return err
-		}
-	}
-}
-
-// addEvent writes one normalized event unless it falls outside the time
-// window or is a duplicate, and counts what happened to it in m.
-func (in *ingester) addEvent(ctx context.Context, w *lake.Writer[lake.Event], ev *lake.Event, m *lake.Manifest) error {
-	return admit(ctx, in, w, ev, ev.EventTime, m)
 }
 
 // admit writes one row of any table unless its time falls outside the run's
@@ -740,41 +629,6 @@ func (in *ingester) outside(t time.Time) bool {
 	return !in.opt.Since.IsZero() && t.Before(in.opt.Since) || !in.opt.Until.IsZero() && !t.Before(in.opt.Until)
 }
 
-// accessLog streams the lines of one S3 server access log object into w.
-func (in *ingester) accessLog(ctx context.Context, body io.Reader, w *lake.Writer[lake.Event], m *lake.Manifest) error {
-	rd := s3access.NewReader(body)
-	var ev lake.Event
-	for {
-		line, off, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		m.Read++
-		var le *s3access.LineError
-		switch {
-		case errors.As(err, &le):
-			w.Quarantine(le.Offset, le.Reason, nil)
-			continue
-		case err != nil:
-			w.Quarantine(off, "unreadable from here to the end of the object: "+err.Error(), nil)
-			return nil
-		}
-		if err := s3access.Normalize(line, m.Object, off, &ev); err != nil {
-			w.Quarantine(off, err.Error(), line)
-			continue
-		}
-		if why := in.implausible(ev.EventTime); why != "" {
-			w.Quarantine(off, why, line)
-			continue
-		}
-		// Access logs carry no sourceIdentity: the profile comes from the role.
-		ev.StudioProfile, ev.ProfileSource = in.profiles.Resolve("", ev.RoleARN)
-		if err := in.addEvent(ctx, w, &ev, m); err != nil {
-			return err
-		}
-	}
-}
-
 // contentTag identifies an object's content: its ETag, or for local files
 // a SHA-256 of the bytes.
 func contentTag(ctx context.Context, st store.Store, o store.Object) (string, error) {
@@ -794,37 +648,24 @@ func contentTag(ctx context.Context, st store.Store, o store.Object) (string, er
 }
 
 // decompress sniffs the gzip magic bytes (not the name) and returns a
-// buffered reader over the decompressed bytes.
+// buffered reader over the decompressed bytes. Concatenated gzip members
+// (Firehose delivering CloudWatch Logs payloads, each gzipped) read as one
+// stream; gzip inside gzip (the same with Firehose's own compression on) is
+// unwrapped too.
 func decompress(r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	for level := 0; level < 2; level++ {
+		magic, _ := br.Peek(2)
+		if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+			break
+		}
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		return bufio.NewReaderSize(zr, 256<<10), nil
+		br = bufio.NewReaderSize(zr, 256<<10)
 	}
 	return br, nil
-}
-
-// detect decides an object's format from its first bytes.
-func detect(r *bufio.Reader) string {
-	head, _ := r.Peek(512)
-	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	switch {
-	case athena.Detect(head):
-		return lake.FormatAthena
-	case len(head) > 0 && (head[0] == '{' || head[0] == '['):
-		if bytes.Contains(head, []byte(`"digestStartTime"`)) && !bytes.Contains(head, []byte(`"Records"`)) {
-			return lake.FormatCloudTrailDigest
-		}
-		return lake.FormatCloudTrail
-	case s3access.Detect(head):
-		return lake.FormatS3AccessLog
-	}
-	return lake.FormatUnknown
 }
 
 // SortedKeys returns the keys of a count map in order, for printing.

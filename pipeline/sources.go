@@ -4,55 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/cloudtrail"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/source"
 )
 
 // SkipQueryNotFinal counts Athena executions that were still queued or
 // running: a later fetch stores them once they are final.
-const SkipQueryNotFinal = "query-not-final"
-
-// athenaFile streams the query executions of an AWS CLI JSON file into w.
-func (in *ingester) athenaFile(ctx context.Context, body io.Reader, w *lake.Writer[lake.AthenaQuery], m *lake.Manifest) error {
-	notFinal, err := athena.ReadFile(body, m.Object, func(q *lake.AthenaQuery, offset int64) error {
-		m.Read++
-		return in.addQuery(ctx, w, q, m, offset)
-	})
-	if notFinal > 0 {
-		m.Read += int64(notFinal)
-		m.Skipped[SkipQueryNotFinal] += int64(notFinal)
-	}
-	var bad athena.RecordErrors
-	if errors.As(err, &bad) {
-		for _, e := range bad {
-			m.Read++
-			reason := e.Reason
-			if e.Unreadable {
-				reason = "unreadable from here to the end of the object: " + reason
-			}
-			w.Quarantine(e.Offset, reason, e.Raw)
-		}
-		return nil
-	}
-	return err
-}
-
-// addQuery writes one query execution unless it falls outside the time
-// window or is already in the lake; one submitted at an implausible time
-// is quarantined (offset: in the file, or the position in the API's
-// answers).
-func (in *ingester) addQuery(ctx context.Context, w *lake.Writer[lake.AthenaQuery], q *lake.AthenaQuery, m *lake.Manifest, offset int64) error {
-	if why := in.implausible(q.SubmittedAt); why != "" {
-		w.Quarantine(offset, why+" (query "+q.QueryID+")", nil)
-		return nil
-	}
-	return admit(ctx, in, w, q, q.SubmittedAt, m)
-}
+const SkipQueryNotFinal = source.SkipQueryNotFinal
 
 // apiObject is the manifest of records fetched from an API rather than
 // read from an object. Its location names the call, so that fetching the
@@ -85,31 +48,8 @@ func IngestLookup(ctx context.Context, opt LookupOptions) (*Summary, error) {
 	}
 	loc := fmt.Sprintf("cloudtrail-lookup://%s/%s/%s", opt.Region, stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatCloudTrail)
-	var ev lake.Event
-	var offset int64
-	files, err := write(ctx, in, lake.Events, m, func(w *lake.Writer[lake.Event]) error {
-		_, err := cloudtrail.Lookup(ctx, opt.API, cloudtrail.LookupOptions{Start: opt.Since, End: opt.Until, MaxRate: opt.MaxRate},
-			func(raw []byte) error {
-				m.Read++
-				rec := cloudtrail.Record{Raw: raw, Offset: offset}
-				offset++ // for API records the offset is the record's position in the response stream
-				kind, err := in.norm.Normalize(rec, loc, &ev)
-				switch {
-				case err != nil:
-					w.Quarantine(rec.Offset, err.Error(), raw)
-					return nil
-				case kind == cloudtrail.KindInsight:
-					m.Skipped[SkipInsightRecord]++
-					return nil
-				}
-				if why := in.implausible(ev.EventTime); why != "" {
-					w.Quarantine(rec.Offset, why, raw)
-					return nil
-				}
-				return in.addEvent(ctx, w, &ev, m)
-			})
-		return err
-	})
+	rd := cloudtrail.NewLookupSource(ctx, opt.API, cloudtrail.LookupOptions{Start: opt.Since, End: opt.Until, MaxRate: opt.MaxRate}, loc, &in.norm)
+	files, err := readRows(ctx, in, eventRows, rd, m, nil)
 	if err != nil {
 		return in.sum, fmt.Errorf("lookup %s: %w", opt.Region, err)
 	}
@@ -139,25 +79,13 @@ func IngestAthena(ctx context.Context, opt AthenaOptions) (*Summary, error) {
 	}
 	loc := fmt.Sprintf("athena-history://%s/%s/%s/%s", opt.Region, strings.Join(opt.WorkGroups, ","), stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatAthena)
-	files, err := write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
-		var n int64
-		st, err := athena.Fetch(ctx, opt.API, athena.FetchOptions{WorkGroups: opt.WorkGroups, Since: opt.Since},
-			func(q *lake.AthenaQuery) error {
-				m.Read++
-				q.SourceObject = loc
-				n++
-				return in.addQuery(ctx, w, q, m, n-1)
-			})
-		m.Read += int64(st.SkippedNotFinal + st.SkippedOld)
-		m.Skipped[SkipQueryNotFinal] += int64(st.SkippedNotFinal)
-		m.Skipped[SkipOutsideWindow] += int64(st.SkippedOld)
-		if st.HistoryLimited {
-			in.log.Warn("Athena keeps 45 days of query history; older queries cannot be fetched", "cutoff", st.Cutoff)
-		}
-		return err
-	})
+	rd := athena.NewFetchSource(ctx, opt.API, athena.FetchOptions{WorkGroups: opt.WorkGroups, Since: opt.Since}, loc)
+	files, err := readRows(ctx, in, queryRows, rd, m, nil)
 	if err != nil {
 		return in.sum, fmt.Errorf("athena history: %w", err)
+	}
+	if st := rd.Stats(); st.HistoryLimited {
+		in.log.Warn("Athena keeps 45 days of query history; older queries cannot be fetched", "cutoff", st.Cutoff)
 	}
 	if err := in.finish(ctx, m, files); err != nil {
 		return in.sum, err
@@ -185,10 +113,11 @@ func IngestAthenaEvent(ctx context.Context, opt Options, api athena.API, event [
 	loc := "athena-eventbridge://" + q.QueryID
 	m := apiObject(loc, lake.FormatAthena)
 	q.SourceObject = loc
-	files, err := write(ctx, in, lake.AthenaQueries, m, func(w *lake.Writer[lake.AthenaQuery]) error {
-		m.Read++
-		return in.addQuery(ctx, w, q, m, 0)
+	rd := source.Pull(func(emit func(*lake.AthenaQuery, error) bool) error {
+		emit(q, nil)
+		return nil
 	})
+	files, err := readRows(ctx, in, queryRows, rd, m, nil)
 	if err != nil {
 		return in.sum, err
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/flags"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/terminal"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
@@ -95,12 +96,16 @@ type command struct {
 	notBefore    *string
 	notAfter     *string
 	usage        string
+	// bar shows the run's progress on a terminal (nil: stderr is not
+	// one, or --json); unit names what it counts.
+	bar  *terminal.Bar
+	unit string
 }
 
 func newCommand(name, usage string) *command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &command{fs: fs, usage: usage,
+	return &command{fs: fs, usage: usage, unit: "objects",
 		lake:      fs.String("lake", "lake", "lake location: a folder or s3://bucket/prefix"),
 		since:     fs.String("since", "", "skip events before this time (RFC 3339, YYYY-MM-DD, or a duration such as 24h or 7d)"),
 		until:     fs.String("until", "", "skip events at or after this time"),
@@ -149,6 +154,13 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 	if *c.verb {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
+	// Progress on a terminal only, and never with --json (or -v, whose
+	// lines would interleave with the bar).
+	if !*c.asJSON && !*c.verb {
+		if c.bar = terminal.NewBar(stderr, c.fs.Name(), c.unit); c.bar != nil {
+			opt.Progress = c.bar
+		}
+	}
 	// The CLI commits its own run (the ingest Lambda leaves its requests
 	// to lambda/commit).
 	var wopts []warehouse.Option
@@ -166,6 +178,7 @@ func (c *command) parse(args []string, stdout, stderr io.Writer) (pos []string, 
 
 // report prints the summary and turns the result into an exit code.
 func (c *command) report(sum *pipeline.Summary, err error, stdout, stderr io.Writer) int {
+	c.bar.Close()
 	if sum != nil {
 		if *c.asJSON {
 			json.NewEncoder(stdout).Encode(sum)
@@ -272,10 +285,10 @@ func runAthena(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // maintenance parses the flags of a maintenance command (no inputs).
-func maintenance(name, usage string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (*command, pipeline.Options, int) {
+func maintenance(name, usage string, args []string, stdout, stderr io.Writer, extra func(*command)) (*command, pipeline.Options, int) {
 	c := newCommand(name, usage)
 	if extra != nil {
-		extra(c.fs)
+		extra(c)
 	}
 	pos, opt, code := c.parse(args, stdout, stderr)
 	if code != 0 {
@@ -317,7 +330,9 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var targetMB *int64
 	var retention *string
 	var force *bool
-	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(fs *flag.FlagSet) {
+	c, opt, code := maintenance("ingest compact", usageCompact, args, stdout, stderr, func(c *command) {
+		fs := c.fs
+		c.unit = "files"
 		force = fs.Bool("force", false, "rewrite days that are one sorted set of files already (one ingest run's or compaction's)")
 		fs.Var(&days, "day", "day to compact, YYYY-MM-DD (repeatable; default: every day, or those from --since)")
 		targetMB = fs.Int64("target-mb", lake.CompactTarget>>20, "size of each compacted file in MB")
@@ -344,7 +359,8 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if managedLimit > 0 {
 		debug.SetMemoryLimit(compactMemoryLimit)
 	}
-	res, err := w.Maintain(ctx, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20, Force: *force}, keep)
+	res, err := w.Maintain(ctx, warehouse.CompactOptions{Days: days, Since: opt.Since, Target: *targetMB << 20, Force: *force, Progress: opt.Progress}, keep)
+	c.bar.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "ingest compact: %v\n", err)
 		return 1

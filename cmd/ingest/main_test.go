@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/ptytest"
 )
 
 func TestRunUsageErrors(t *testing.T) {
@@ -178,5 +180,68 @@ func TestRunNotAfterQuarantines(t *testing.T) {
 	}
 	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Written != 0 || sum.Quarantined != 38 {
 		t.Errorf("summary %s (%v); want all 38 records of 2026-07-01 quarantined (the twice-delivered one too)", out.String(), err)
+	}
+}
+
+// Progress (objects done of the total, bytes, time left) is drawn on stderr
+// when it is a terminal, and never into a pipe or with --json; stdout gets
+// the same summary either way. Compaction counts the files it rewrites.
+func TestProgressOnATerminalOnly(t *testing.T) {
+	ctx := context.Background()
+	logs := "../../testdata/scenario/logs"
+
+	tty := ptytest.Open(t, 120, 40)
+	var out bytes.Buffer
+	lakeDir := t.TempDir()
+	if code := run(ctx, []string{logs + "/trail-bucket", "--lake", lakeDir}, &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	screen := tty.Output()
+	for _, want := range []string{"ingest 0/8 objects", " B/", "kB)", "[0s:"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("terminal lacks %q:\n%q", want, screen)
+		}
+	}
+	if !strings.Contains(out.String(), "records: ") || strings.ContainsAny(out.String(), "\r\x1b") {
+		t.Errorf("stdout: %q", out.String())
+	}
+
+	// The rest of the scenario, then compaction, on a terminal.
+	tty = ptytest.Open(t, 120, 40)
+	if code := run(ctx, []string{logs, "--lake", lakeDir}, &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	tty.Output()
+	tty = ptytest.Open(t, 120, 40)
+	out.Reset()
+	if code := run(ctx, []string{"compact", "--lake", lakeDir}, &out, tty.TTY); code != 0 {
+		t.Fatalf("compact: exit %d", code)
+	}
+	if screen := tty.Output(); !strings.Contains(screen, "ingest compact 0/2 files") {
+		t.Errorf("compaction progress: %q", screen)
+	}
+	if !strings.Contains(out.String(), "2 files → 1") {
+		t.Errorf("compact stdout: %q", out.String())
+	}
+
+	// --json on a terminal, and a pipe: nothing but the summary.
+	tty = ptytest.Open(t, 120, 40)
+	out.Reset()
+	if code := run(ctx, []string{logs, "--lake", t.TempDir(), "--json"}, &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if screen := tty.Output(); screen != "" {
+		t.Errorf("--json drew on the terminal: %q", screen)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	code := run(ctx, []string{logs, "--lake", t.TempDir()}, &out, w)
+	w.Close()
+	piped, _ := io.ReadAll(r)
+	if code != 0 || len(piped) != 0 {
+		t.Errorf("a pipe got %q (exit %d)", piped, code)
 	}
 }

@@ -14,14 +14,16 @@ import (
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline"
+	"github.com/auditlake/auditlake/pipeline/browser"
 	"github.com/auditlake/auditlake/pipeline/flags"
 	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/pipeline/report"
+	"github.com/auditlake/auditlake/pipeline/terminal"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
 
-const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--no-build] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] " +
-	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html)"
+const usage = "usage: report [--lake DIR|s3://B/P] [--glue-database DB] [--as-of SNAPSHOT|TIME] [--no-build] [--timeout 5m] [--catalog F]... [--grants F]... [--policy F] [--format table|csv|json|md] [--wide] " +
+	"(build [--full] | demo [--scenario DIR] [--keep] | violations | who [--table DB.T] [--column C] [--profile P] [--since T] [--until T] [--attempts] | profile NAME [--since T] [--until T] | trace QUERY_ID|EVENT_ID|REQUEST_ID | sql \"SELECT …\" | alert --state FILE|s3://B/KEY [--webhook URL] [--sns TOPIC_ARN] | compliance --since T --until T --out FILE.md|.json|.html|.pdf)"
 
 // Main runs the report command line and returns the exit code: 0 on
 // success, 2 for a usage error, 1 when the command failed.
@@ -38,6 +40,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.GlueDatabase, "glue-database", "", "the lake's Iceberg tables are in this AWS Glue Data Catalog database")
 	timeout := fs.Duration("timeout", 5*time.Minute, "stop a sql query after this long")
 	fs.BoolVar(&opt.NoBuild, "no-build", false, "answer from the derived tables as last built, however stale (say how stale)")
+	wide := fs.Bool("wide", false, "on a terminal too, print every column and every value in full")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
 	}
@@ -55,6 +58,19 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
+	// A terminal gets tables fitted to its width (unless --wide) and, on
+	// stderr, a progress bar while a build runs (not with --format json);
+	// pipes and files get every value in full and no progress.
+	disp := report.Display{Width: terminal.Width(stdout), Color: terminal.Color(stdout)}
+	if *wide {
+		disp.Width = 0
+	}
+	if *format != "json" {
+		if bar := terminal.NewBar(stderr, "report build", "steps"); bar != nil {
+			opt.Progress = bar
+			defer bar.Close()
+		}
+	}
 	switch rest[0] {
 	case "build":
 		return build(ctx, opt, rest[1:], stdout, stderr)
@@ -70,7 +86,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "report demo: unexpected argument %q; %s\n", dfs.Arg(0), usage)
 			return 2
 		}
-		if err := Demo(ctx, *scenario, *format, *keep, stdout); err != nil {
+		if err := Demo(ctx, *scenario, *format, disp, *keep, stdout); err != nil {
 			fmt.Fprintf(stderr, "report demo: %v\n", err)
 			return 1
 		}
@@ -89,18 +105,22 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 		defer r.Close()
-		return stream(ctx, r, *format, stdout, stderr, report.FindingsQuery)
+		disp.Layout = report.FindingsLayout
+		return stream(ctx, r, *format, disp, stdout, stderr, report.FindingsQuery)
 	case "who":
-		return who(ctx, opt, *format, rest[1:], stdout, stderr)
+		disp.Layout = report.WhoLayout
+		return who(ctx, opt, *format, disp, rest[1:], stdout, stderr)
 	case "profile":
-		return profile(ctx, opt, *format, rest[1:], stdout, stderr)
+		disp.Layout = report.ProfileLayout
+		return profile(ctx, opt, *format, disp, rest[1:], stdout, stderr)
 	case "trace", "sql":
 		if len(rest) != 2 || strings.TrimSpace(rest[1]) == "" {
 			fmt.Fprintf(stderr, "report %s: want exactly one argument; %s\n", rest[0], usage)
 			return 2
 		}
 		if rest[0] == "trace" {
-			return run(ctx, opt, *format, stdout, stderr, func(r *report.Report) (*report.Rows, error) { return r.Trace(ctx, rest[1]) })
+			disp.Layout = report.TraceLayout
+			return run(ctx, opt, *format, disp, stdout, stderr, func(r *report.Report) (*report.Rows, error) { return r.Trace(ctx, rest[1]) })
 		}
 		r, err := openReport(ctx, opt, stderr)
 		if err != nil {
@@ -108,13 +128,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer r.Close()
-		qctx, cancel := context.WithTimeout(ctx, *timeout)
-		defer cancel()
-		if err := r.PrepareSQL(qctx, rest[1]); err != nil {
+		if err := r.PrepareSQL(ctx, rest[1]); err != nil {
 			fmt.Fprintf(stderr, "report: %v\n", err)
 			return 1
 		}
-		err = r.Stream(qctx, stdout, *format, rest[1])
+		// --timeout is the query's: checking it and locking the database
+		// down (a few statements) are not counted, so that a loaded machine
+		// does not fail them first.
+		qctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		err = r.Stream(qctx, stdout, *format, disp, rest[1])
 		if err != nil && qctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("the query ran longer than --timeout %s and was stopped", *timeout)
 		}
@@ -145,7 +168,6 @@ func build(ctx context.Context, opt report.Options, args []string, stdout, stder
 		fmt.Fprintln(stderr, "report build: builds the lake's current state: no --no-build or --as-of")
 		return 2
 	}
-	opt.Progress = stderr
 	start := time.Now()
 	r, err := openReport(ctx, opt, stderr)
 	if err != nil {
@@ -160,6 +182,9 @@ func build(ctx context.Context, opt report.Options, args []string, stdout, stder
 	id := ""
 	if r.Chain.State != nil {
 		id = r.Chain.State.ID
+	}
+	for _, s := range r.Chain.Ran {
+		fmt.Fprintf(stdout, "%-14s %4d days %10d rows %8s\n", s.Name, s.Days, s.Rows, s.Took.Round(time.Millisecond))
 	}
 	fmt.Fprintf(stdout, "build %s: %d days rebuilt in %s\n", id, days, time.Since(start).Round(time.Millisecond))
 	return 0
@@ -183,7 +208,7 @@ func validFormat(f string) bool {
 	return false
 }
 
-func who(ctx context.Context, opt report.Options, format string, args []string, stdout, stderr io.Writer) int {
+func who(ctx context.Context, opt report.Options, format string, disp report.Display, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("who", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var f report.WhoFilter
@@ -212,10 +237,10 @@ func who(ctx context.Context, opt report.Options, format string, args []string, 
 	}
 	defer r.Close()
 	q, qargs := report.WhoQuery(f)
-	return stream(ctx, r, format, stdout, stderr, q, qargs...)
+	return stream(ctx, r, format, disp, stdout, stderr, q, qargs...)
 }
 
-func profile(ctx context.Context, opt report.Options, format string, args []string, stdout, stderr io.Writer) int {
+func profile(ctx context.Context, opt report.Options, format string, disp report.Display, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	since := fs.String("since", "", "from this time")
@@ -249,28 +274,28 @@ func profile(ctx context.Context, opt report.Options, format string, args []stri
 		return 1
 	}
 	defer r.Close()
-	return stream(ctx, r, format, stdout, stderr, q, qargs...)
+	return stream(ctx, r, format, disp, stdout, stderr, q, qargs...)
 }
 
 // run opens the report, runs one question and prints the answer.
-func run(ctx context.Context, opt report.Options, format string, stdout, stderr io.Writer, ask func(*report.Report) (*report.Rows, error)) int {
+func run(ctx context.Context, opt report.Options, format string, disp report.Display, stdout, stderr io.Writer, ask func(*report.Report) (*report.Rows, error)) int {
 	r, err := openReport(ctx, opt, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
 	defer r.Close()
-	return answer(stdout, stderr, format, func() (*report.Rows, error) { return ask(r) })
+	return answer(stdout, stderr, format, disp, func() (*report.Rows, error) { return ask(r) })
 }
 
 // openReport opens the report and says on stderr which snapshots it reads
 // (every answer can be reproduced with --as-of) and whether ingested rows
 // wait for a commit.
 func openReport(ctx context.Context, opt report.Options, stderr io.Writer) (*report.Report, error) {
-	if opt.Progress == nil && isTerminal(stderr) {
-		opt.Progress = stderr // a build before the answer shows its steps on a terminal
-	}
 	r, err := report.Open(ctx, opt)
+	if bar, ok := opt.Progress.(*terminal.Bar); ok {
+		bar.Close() // the build is over: the answer follows
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -313,8 +338,8 @@ func openWithPolicy(ctx context.Context, opt report.Options, policyFile string, 
 }
 
 // stream prints the rows of one SELECT as they come.
-func stream(ctx context.Context, r *report.Report, format string, stdout, stderr io.Writer, q string, args ...any) int {
-	if err := r.Stream(ctx, stdout, format, q, args...); err != nil {
+func stream(ctx context.Context, r *report.Report, format string, disp report.Display, stdout, stderr io.Writer, q string, args ...any) int {
+	if err := r.Stream(ctx, stdout, format, disp, q, args...); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
@@ -322,13 +347,13 @@ func stream(ctx context.Context, r *report.Report, format string, stdout, stderr
 }
 
 // answer asks one question and prints the rows.
-func answer(stdout, stderr io.Writer, format string, ask func() (*report.Rows, error)) int {
+func answer(stdout, stderr io.Writer, format string, disp report.Display, ask func() (*report.Rows, error)) int {
 	rows, err := ask()
 	if err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
-	if err := report.Write(stdout, format, rows); err != nil {
+	if err := disp.Write(stdout, format, rows); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
@@ -378,7 +403,7 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 	fs.SetOutput(io.Discard)
 	since := fs.String("since", "", "from this time (RFC 3339, YYYY-MM-DD or a duration such as 30d)")
 	until := fs.String("until", "", "before this time")
-	out := fs.String("out", "", "report file; its extension picks the format: .md, .json or .html")
+	out := fs.String("out", "", "report file; its extension picks the format: .md, .json, .html or .pdf (the HTML printed by headless Chromium)")
 	pf := fs.String("policy", policyFile, "policy YAML file (default: built-in defaults)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, stderr, err)
@@ -392,8 +417,16 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 		return 2
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	pdf := format == "pdf"
+	if pdf {
+		format = "html" // printed to PDF by Chromium
+		if _, err := browser.Path(); err != nil {
+			fmt.Fprintf(stderr, "report compliance: --out %s: %v; or write --out report.html and print it from a browser\n", *out, err)
+			return 1
+		}
+	}
 	if !slices.Contains(report.ComplianceFormats, format) {
-		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json or .html\n", *out)
+		fmt.Fprintf(stderr, "report compliance: --out %q: the extension must be .md, .json, .html or .pdf\n", *out)
 		return 2
 	}
 	s, u, ok := window("compliance", *since, *until, stderr)
@@ -415,7 +448,16 @@ func complianceCmd(ctx context.Context, opt report.Options, policyFile string, a
 		fmt.Fprintf(stderr, "report compliance: %v\n", err)
 		return 1
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	doc := buf.Bytes()
+	if pdf {
+		footer := fmt.Sprintf("auditlake compliance report, %s to %s (UTC)", s.UTC().Format(time.RFC3339), u.UTC().Format(time.RFC3339))
+		var err error
+		if doc, err = browser.PrintPDF(ctx, doc, footer); err != nil {
+			fmt.Fprintf(stderr, "report compliance: print the PDF: %v\n", err)
+			return 1
+		}
+	}
+	if err := os.WriteFile(*out, doc, 0o644); err != nil {
 		fmt.Fprintf(stderr, "report compliance: %v\n", err)
 		return 1
 	}
@@ -436,14 +478,4 @@ func window(cmd, since, until string, stderr io.Writer) (s, u time.Time, ok bool
 		return s, u, false
 	}
 	return s, u, true
-}
-
-// isTerminal says whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/browsertest"
+	"github.com/auditlake/auditlake/pipeline/testsupport/ptytest"
 	"github.com/auditlake/auditlake/pipeline/testsupport/s3test"
 	scn "github.com/auditlake/auditlake/pipeline/testsupport/scenario"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
@@ -164,12 +167,44 @@ func TestMainCompliance(t *testing.T) {
 	for _, bad := range [][]string{
 		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02"},
 		{"compliance", "--since", "2026-07-02", "--until", "2026-07-01", "--out", out},
-		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.pdf"},
+		{"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out", "r.docx"},
 	} {
 		e.Reset()
 		if code := Main(context.Background(), append(base, bad...), &o, &e); code != 2 {
 			t.Errorf("%q: exit %d, %q", bad, code, e.String())
 		}
+	}
+}
+
+// compliance --out report.pdf prints the HTML report through headless
+// Chromium: the scenario's report is 6 A4 pages (page 1: the summary, the
+// charts and the access matrix; then the columns read, the findings by
+// rule, the denied attempts, attribution and ingestion), counted by
+// pdfcpu. Without Chromium the command says how to install it.
+func TestMainCompliancePDF(t *testing.T) {
+	base := []string{"--lake", scenarioLake(t), "--catalog", scenario + "/catalog", "--grants", scenario + "/grants", "--policy", scenario + "/policy.yaml",
+		"compliance", "--since", "2026-07-01", "--until", "2026-07-02", "--out"}
+	out := filepath.Join(t.TempDir(), "report.pdf")
+	t.Run("without Chromium", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		t.Setenv("AUDITLAKE_CHROMIUM", "")
+		var o, e bytes.Buffer
+		code := Main(context.Background(), append(base, out), &o, &e)
+		if _, err := os.Stat(out); code != 1 || !strings.Contains(e.String(), "apt-get install -y chromium") || err == nil {
+			t.Errorf("exit %d, stderr %q, file written: %v", code, e.String(), err == nil)
+		}
+	})
+	browsertest.Need(t)
+	var o, e bytes.Buffer
+	if code := Main(context.Background(), append(base, out), &o, &e); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("not a PDF (%d bytes, %v)", len(b), err)
+	}
+	if n := browsertest.Pages(t, out); n != 5 {
+		t.Errorf("%d pages, want 5", n)
 	}
 }
 
@@ -294,5 +329,51 @@ func TestNoBuildSaysHowStale(t *testing.T) {
 	}
 	if n, errs := ask(); n == first || strings.Contains(errs, "stale") {
 		t.Errorf("after a build: %s rows (before: %s), stderr %q", n, first, errs)
+	}
+}
+
+// A build draws its progress (steps done of the total) on stderr when it
+// is a terminal, and clears it before the answer; into a pipe or with
+// --format json nothing but the usual lines. stdout lists the steps run.
+func TestBuildProgressOnATerminalOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := pipeline.Ingest(ctx, pipeline.Options{Inputs: []string{scenario + "/logs"}, Lake: dir, Committer: mustWarehouse(dir)}); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--lake", dir, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants"}
+	tty := ptytest.Open(t, 120, 40)
+	var out bytes.Buffer
+	if code := Main(ctx, append(base, "build"), &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	screen := tty.Output()
+	for _, want := range []string{"report build 0/8 steps", "\x1b[2K", "report: lake snapshot"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("terminal lacks %q:\n%q", want, screen)
+		}
+	}
+	if !strings.Contains(out.String(), "column_access     1 days") || !strings.Contains(out.String(), ": 1 days rebuilt in") {
+		t.Errorf("build stdout: %q", out.String())
+	}
+	for _, args := range [][]string{{"build", "--full"}, {"--format", "json", "sql", "SELECT 1 AS one"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := Main(ctx, append(base, args...), &out, w)
+		w.Close()
+		piped, _ := io.ReadAll(r)
+		r.Close()
+		if code != 0 || bytes.ContainsAny(piped, "\r\x1b") || bytes.Contains(piped, []byte("steps")) {
+			t.Errorf("%q into a pipe: exit %d, stderr %q", args, code, piped)
+		}
+	}
+	tty = ptytest.Open(t, 120, 40)
+	if code := Main(ctx, append(base, "--format", "json", "build", "--full"), &out, tty.TTY); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if screen := tty.Output(); strings.Contains(screen, "steps") {
+		t.Errorf("--format json drew progress: %q", screen)
 	}
 }

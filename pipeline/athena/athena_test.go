@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"reflect"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline/athena"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/source"
 	"github.com/auditlake/auditlake/pipeline/testsupport/awstest"
 )
 
@@ -47,10 +49,10 @@ type readResult struct {
 	rows    []lake.AthenaQuery
 	offsets []int64
 	skipped int
-	bad     athena.RecordErrors
-	err     error
+	bad     []*source.ParseError
 }
 
+// readFile reads testdata/name through NewFileSource, to its end.
 func readFile(t *testing.T, name string) ([]byte, readResult) {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
@@ -58,18 +60,33 @@ func readFile(t *testing.T, name string) ([]byte, readResult) {
 		t.Fatal(err)
 	}
 	var res readResult
-	res.skipped, res.err = athena.ReadFile(bytes.NewReader(data), "s3://audit/athena/"+name, func(q *lake.AthenaQuery, off int64) error {
-		if q.SourceOffset != off {
-			t.Errorf("row %s: SourceOffset %d, emit offset %d", q.QueryID, q.SourceOffset, off)
+	rd := athena.NewFileSource(bytes.NewReader(data), "s3://audit/athena/"+name)
+	defer rd.Stop()
+	for {
+		var q lake.AthenaQuery
+		err := rd.Read(&q)
+		var pe *source.ParseError
+		var sk *source.Skip
+		switch {
+		case err == io.EOF:
+			return data, res
+		case errors.As(err, &pe):
+			if pe.Object != "s3://audit/athena/"+name {
+				t.Errorf("parse error of object %q", pe.Object)
+			}
+			res.bad = append(res.bad, pe)
+		case errors.As(err, &sk):
+			if sk.Reason != source.SkipQueryNotFinal {
+				t.Errorf("skipped for %q", sk.Reason)
+			}
+			res.skipped++
+		case err != nil:
+			t.Fatalf("Read: %v", err)
+		default:
+			res.rows = append(res.rows, q)
+			res.offsets = append(res.offsets, q.SourceOffset)
 		}
-		res.rows = append(res.rows, *q)
-		res.offsets = append(res.offsets, off)
-		return nil
-	})
-	if res.err != nil && !errors.As(res.err, &res.bad) {
-		t.Fatalf("ReadFile: %v", res.err)
 	}
-	return data, res
 }
 
 func TestAthenaReadFileBatchGet(t *testing.T) {
@@ -150,17 +167,17 @@ func TestAthenaReadFileBatchGet(t *testing.T) {
 	}
 	u := res.bad[0]
 	wantOff := int64(bytes.LastIndexByte(data[:bytes.Index(data, []byte(`"QueryExecutionId": "0bd1b3f2-`))], '{'))
-	if u.Offset != wantOff || u.QueryID != "0bd1b3f2-0000-4000-8000-00000000dead" || u.Unreadable ||
+	if u.Offset != wantOff || u.Final ||
 		u.Reason != `unprocessed query execution id "0bd1b3f2-0000-4000-8000-00000000dead": INVALID_INPUT: QueryExecution 0bd1b3f2-0000-4000-8000-00000000dead was not found` ||
-		!bytes.HasPrefix(u.Raw, []byte("{\n            \"QueryExecutionId\": \"0bd1b3f2-")) {
+		!bytes.HasPrefix(u.Record, []byte("{\n            \"QueryExecutionId\": \"0bd1b3f2-")) {
 		t.Errorf("unprocessed id: %+v (want offset %d)", u, wantOff)
 	}
 }
 
 func TestAthenaReadFileCancelledTimestamps(t *testing.T) {
 	_, res := readFile(t, "get-query-execution-cancelled.json")
-	if res.err != nil || res.skipped != 0 || len(res.rows) != 1 {
-		t.Fatalf("err %v, skipped %d, rows %d", res.err, res.skipped, len(res.rows))
+	if len(res.bad) != 0 || res.skipped != 0 || len(res.rows) != 1 {
+		t.Fatalf("bad %v, skipped %d, rows %d", res.bad, res.skipped, len(res.rows))
 	}
 	q := res.rows[0]
 	if q.QueryID != "5e3b1a9d-7c44-4e0f-a1b2-c3d4e5f60718" || q.State != "CANCELLED" ||
@@ -210,11 +227,11 @@ func TestAthenaReadFileBadRecords(t *testing.T) {
 	}
 	for i, w := range want {
 		g := res.bad[i]
-		if g.Offset != w.off || g.Unreadable != w.unreadable || (w.reason != "" && g.Reason != w.reason) {
+		if g.Offset != w.off || g.Final != w.unreadable || (w.reason != "" && g.Reason != w.reason) {
 			t.Errorf("record error %d: %+v, want %+v", i, g, w)
 		}
-		if !w.unreadable && !bytes.Equal(g.Raw, data[g.Offset:g.Offset+int64(len(g.Raw))]) {
-			t.Errorf("record error %d: Raw %q is not the file's text", i, g.Raw)
+		if !w.unreadable && !bytes.Equal(g.Record, data[g.Offset:g.Offset+int64(len(g.Record))]) {
+			t.Errorf("record error %d: Record %q is not the file's text", i, g.Record)
 		}
 	}
 	if r := res.bad[2].Reason; !strings.HasPrefix(r, "not a valid query execution: ") || !strings.Contains(r, `unreadable timestamp "yesterday"`) {
@@ -229,14 +246,15 @@ func TestAthenaReadFileBadRecords(t *testing.T) {
 	}
 }
 
-func TestAthenaReadFileEmitError(t *testing.T) {
+// A reader stopped early ends its read of the file.
+func TestAthenaFileSourceStops(t *testing.T) {
 	data, _ := os.ReadFile("testdata/batch-get-query-execution.json")
-	stop := errors.New("disk full")
-	n := 0
-	_, err := athena.ReadFile(bytes.NewReader(data), "x", func(*lake.AthenaQuery, int64) error { n++; return stop })
-	if err != stop || n != 1 {
-		t.Errorf("err %v after %d emits, want the emit error after 1", err, n)
+	rd := athena.NewFileSource(bytes.NewReader(data), "x")
+	var q lake.AthenaQuery
+	if err := rd.Read(&q); err != nil || q.QueryID == "" {
+		t.Fatalf("first Read: %v, %+v", err, q)
 	}
+	rd.Stop()
 }
 
 func TestAthenaDetect(t *testing.T) {
@@ -480,12 +498,30 @@ func TestAthenaFetchPagesWorkGroupsThrottling(t *testing.T) {
 	client := athena.NewClient(srv.Config(t))
 
 	var rows []lake.AthenaQuery
-	st, err := athena.Fetch(context.Background(), client, fastOpts(athena.FetchOptions{}), func(q *lake.AthenaQuery) error {
-		rows = append(rows, *q)
+	var notFinal int
+	var bad []*source.ParseError
+	st, err := athena.Fetch(context.Background(), client, fastOpts(athena.FetchOptions{}), func(q *lake.AthenaQuery, err error) error {
+		var pe *source.ParseError
+		var sk *source.Skip
+		switch {
+		case errors.As(err, &pe):
+			bad = append(bad, pe)
+		case errors.As(err, &sk) && sk.Reason == source.SkipQueryNotFinal:
+			notFinal++
+		case err != nil:
+			t.Errorf("result error %v", err)
+		default:
+			rows = append(rows, *q)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every execution is accounted for: the not-final ones skipped, the
+	// id the history no longer holds a parse error naming it.
+	if notFinal != 2 || len(bad) != 1 || !strings.Contains(bad[0].Reason, `"primary-gone-0000-4000-8000-000000000000"`) || bad[0].Object != "athena:workgroup/primary" {
+		t.Errorf("not final %d, bad %+v", notFinal, bad)
 	}
 	want := athena.FetchStats{WorkGroups: 2, Pages: 4, Listed: 11, Emitted: 8, SkippedNotFinal: 2, Unprocessed: 1,
 		Requests: 2 + 4 + 4 + 2, Throttled: 2, Cutoff: fetchNow.Add(-45 * 24 * time.Hour), HistoryLimited: true}
@@ -568,7 +604,10 @@ func TestAthenaFetchSinceCutoff(t *testing.T) {
 	since := fetchNow.Add(-12*time.Hour - 30*time.Minute)
 	n := 0
 	st, err := athena.Fetch(context.Background(), client, fastOpts(athena.FetchOptions{WorkGroups: []string{"primary"}, Since: since}),
-		func(q *lake.AthenaQuery) error {
+		func(q *lake.AthenaQuery, err error) error {
+			if err != nil {
+				return nil
+			}
 			n++
 			if q.SubmittedAt.Before(since) {
 				t.Errorf("emitted %s submitted %v before %v", q.QueryID, q.SubmittedAt, since)
@@ -589,7 +628,7 @@ func TestAthenaFetchSinceCutoff(t *testing.T) {
 
 	// A Since older than Athena's 45 days of history is raised to it.
 	st, err = athena.Fetch(context.Background(), client, fastOpts(athena.FetchOptions{WorkGroups: []string{"primary"}, Since: fetchNow.AddDate(0, 0, -60)}),
-		func(*lake.AthenaQuery) error { return nil })
+		func(*lake.AthenaQuery, error) error { return nil })
 	if err != nil || !st.HistoryLimited || !st.Cutoff.Equal(fetchNow.Add(-45*24*time.Hour)) || st.Emitted != 9 {
 		t.Errorf("60-day Since: err %v, stats %+v", err, st)
 	}
@@ -602,7 +641,7 @@ func TestAthenaFetchErrors(t *testing.T) {
 	client := athena.NewClient(srv.Config(t))
 
 	_, err := athena.Fetch(context.Background(), client, fastOpts(athena.FetchOptions{WorkGroups: []string{"nope"}}),
-		func(*lake.AthenaQuery) error { return nil })
+		func(*lake.AthenaQuery, error) error { return nil })
 	var ire *types.InvalidRequestException
 	if !errors.As(err, &ire) || ire.ErrorMessage() != "WorkGroup nope is not found." {
 		t.Fatalf("err %v, want an InvalidRequestException", err)
@@ -618,7 +657,7 @@ func TestAthenaFetchErrors(t *testing.T) {
 	h.throttle = 10
 	o := fastOpts(athena.FetchOptions{WorkGroups: []string{"primary"}})
 	o.MaxAttempts = 3
-	st, err := athena.Fetch(context.Background(), client, o, func(*lake.AthenaQuery) error { return nil })
+	st, err := athena.Fetch(context.Background(), client, o, func(*lake.AthenaQuery, error) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "still throttled after 3 attempts") || !athena.IsThrottle(err) {
 		t.Errorf("err %v", err)
 	}

@@ -2,13 +2,16 @@ package athena
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/source"
 	"github.com/auditlake/auditlake/pipeline/throttle"
 )
 
@@ -73,7 +76,12 @@ type FetchStats struct {
 
 // Fetch reads the query history of each workgroup and emits the executions
 // in a final state submitted at or after the cutoff (see FetchOptions.Since),
-// with fetched_via 'api' and source_object "athena:workgroup/NAME".
+// with fetched_via 'api' and source_object "athena:workgroup/NAME". Every
+// other execution it is given is emitted too, as the error of its result:
+// a *source.Skip for one still queued or running (query-not-final) or
+// submitted before the cutoff (outside-window), a *source.ParseError for
+// one without id, known state or submission time, and for each id
+// BatchGetQueryExecution did not return.
 //
 // Per workgroup it pages through ListQueryExecutions (50 ids a page, the
 // NextToken passed back with the same workgroup), gets each page's
@@ -84,7 +92,7 @@ type FetchStats struct {
 // InvalidRequestException for an unknown workgroup, end Fetch with an
 // error naming the operation and workgroup. An error from emit is returned
 // as is.
-func Fetch(ctx context.Context, api API, opt FetchOptions, emit func(*lake.AthenaQuery) error) (FetchStats, error) {
+func Fetch(ctx context.Context, api API, opt FetchOptions, emit func(*lake.AthenaQuery, error) error) (FetchStats, error) {
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -138,8 +146,12 @@ func workGroups(ctx context.Context, api API, r *retrier) ([]string, error) {
 	}
 }
 
-func fetchWorkGroup(ctx context.Context, api API, r *retrier, wg string, st *FetchStats, emit func(*lake.AthenaQuery) error) error {
-	source := "athena:workgroup/" + wg
+func fetchWorkGroup(ctx context.Context, api API, r *retrier, wg string, st *FetchStats, emit func(*lake.AthenaQuery, error) error) error {
+	object := "athena:workgroup/" + wg
+	bad := func(reason string, record any) error {
+		raw, _ := json.Marshal(record)
+		return emit(nil, &source.ParseError{Object: object, Offset: int64(st.Listed), Reason: reason, Record: raw})
+	}
 	in := &athena.ListQueryExecutionsInput{WorkGroup: aws.String(wg), MaxResults: aws.Int32(batchSize)}
 	for {
 		page, err := call(ctx, r, func(ctx context.Context, o func(*athena.Options)) (*athena.ListQueryExecutionsOutput, error) {
@@ -161,27 +173,45 @@ func fetchWorkGroup(ctx context.Context, api API, r *retrier, wg string, st *Fet
 				return fmt.Errorf("athena BatchGetQueryExecution (workgroup %q): %w", wg, err)
 			}
 			st.Unprocessed += len(out.UnprocessedQueryExecutionIds)
+			for _, u := range out.UnprocessedQueryExecutionIds {
+				reason := "unprocessed query execution id " + strconv.Quote(aws.ToString(u.QueryExecutionId))
+				if c := aws.ToString(u.ErrorCode); c != "" {
+					reason += ": " + c
+				}
+				if m := aws.ToString(u.ErrorMessage); m != "" {
+					reason += ": " + m
+				}
+				if err := bad(reason, u); err != nil {
+					return err
+				}
+			}
 			for i := range out.QueryExecutions {
 				q := &out.QueryExecutions[i]
 				if s := q.Status; s != nil && s.SubmissionDateTime != nil && s.SubmissionDateTime.Before(st.Cutoff) {
 					st.SkippedOld++
 					old = true
+					if err := emit(nil, &source.Skip{Reason: source.SkipOutsideWindow}); err != nil {
+						return err
+					}
 					continue
 				}
 				row, reason := convert(q)
+				var err error
 				switch {
 				case reason != "":
 					st.Invalid++
-					continue
+					err = bad(reason, q)
 				case !lake.IsFinalQueryState(row.State):
 					st.SkippedNotFinal++
-					continue
+					err = emit(nil, &source.Skip{Reason: source.SkipQueryNotFinal})
+				default:
+					row, _ = FromAPI(*q, ViaAPI, object)
+					err = emit(&row, nil)
+					st.Emitted++
 				}
-				row, _ = FromAPI(*q, ViaAPI, source)
-				if err := emit(&row); err != nil {
+				if err != nil {
 					return err
 				}
-				st.Emitted++
 			}
 		}
 		next := aws.ToString(page.NextToken)
@@ -250,3 +280,37 @@ func IsThrottle(err error) bool { return throttle.Is(err) }
 // noSDKThrottleRetry makes one call's SDK retryer leave throttling errors
 // to this package's loop.
 func noSDKThrottleRetry(o *athena.Options) { o.Retryer = throttle.Off(o.Retryer) }
+
+// FetchSource reads the query history as a source.Reader (see Fetch).
+// Stop it when done; Stats tells what the fetch did once Read has
+// returned io.EOF.
+type FetchSource struct {
+	*source.Pulled[lake.AthenaQuery]
+	stats FetchStats
+}
+
+// NewFetchSource fetches through api; each row's source_object is
+// object.
+func NewFetchSource(ctx context.Context, api API, opt FetchOptions, object string) *FetchSource {
+	fs := &FetchSource{}
+	fs.Pulled = source.Pull(func(emit func(*lake.AthenaQuery, error) bool) error {
+		st, err := Fetch(ctx, api, opt, func(q *lake.AthenaQuery, err error) error {
+			if q != nil {
+				q.SourceObject = object
+			}
+			if !emit(q, err) {
+				return errStop
+			}
+			return nil
+		})
+		fs.stats = st
+		if err == errStop {
+			return nil
+		}
+		return err
+	})
+	return fs
+}
+
+// Stats is what the fetch did, once Read has returned io.EOF.
+func (f *FetchSource) Stats() FetchStats { return f.stats }

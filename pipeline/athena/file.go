@@ -16,44 +16,12 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/source"
 )
 
-// RecordError is one record of a file that is not a query execution the
-// table can hold. It belongs in quarantine with Reason at Offset.
-type RecordError struct {
-	Offset  int64  // byte offset of the record in the (decompressed) file
-	Reason  string // why it was not read, for the quarantine entry
-	Raw     []byte // the record's JSON; nil when Unreadable
-	QueryID string // set for entries of UnprocessedQueryExecutionIds
-	// Unreadable means the input is not JSON from Offset on: reading
-	// stopped there, and everything after Offset is lost.
-	Unreadable bool
-}
-
-func (e *RecordError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Reason) }
-
-// RecordErrors lists the records of a file that ReadFile did not read as
-// query executions, in file order. At most the last one is Unreadable.
-type RecordErrors []*RecordError
-
-func (e RecordErrors) Error() string {
-	if len(e) == 1 {
-		return e[0].Error()
-	}
-	return fmt.Sprintf("%d records are not query executions; first at %v", len(e), e[0])
-}
-
-// Unwrap returns the record errors, for errors.As.
-func (e RecordErrors) Unwrap() []error {
-	errs := make([]error, len(e))
-	for i, r := range e {
-		errs[i] = r
-	}
-	return errs
-}
-
-// ReadFile streams the query executions out of the AWS CLI's JSON output,
-// in any sequence (the CLI prints PascalCase names):
+// NewFileSource reads the query executions of the AWS CLI's JSON output
+// at location object from r, as a source.Reader, in any sequence (the CLI
+// prints PascalCase names):
 //
 //	{"QueryExecutions":[{…},…],"UnprocessedQueryExecutionIds":[{…}]}  batch-get-query-execution
 //	{"QueryExecution":{…}}                                             get-query-execution
@@ -65,48 +33,39 @@ func (e RecordErrors) Unwrap() []error {
 // epoch seconds as a number (--cli-timestamp-format wire). Member names are
 // matched case-insensitively.
 //
-// emit is called with each execution in a final state (fetched_via 'file',
-// source_object source, source_offset and Raw set to the record's offset and
-// text); a non-nil error from emit stops reading and is returned as is.
-// Executions in a non-final state (QUEUED, RUNNING) are counted in
-// skippedNotFinal and not emitted.
-//
-// Records that are not usable executions (wrong shape, no id, no state or
-// submission time, an unreadable timestamp), the entries of
-// UnprocessedQueryExecutionIds, and broken JSON do not stop the good
-// records: after the end of the input ReadFile returns them all as a
-// RecordErrors error, each with offset and reason, for the caller to
-// quarantine. So that every record is accounted for,
-//
-//	records read = emitted + skippedNotFinal + len(RecordErrors)
-//
-// Any other error is from emit.
-func ReadFile(r io.Reader, source string, emit func(q *lake.AthenaQuery, offset int64) error) (skippedNotFinal int, err error) {
-	src := &bomSkipper{br: bufio.NewReader(r)}
-	fr := &fileReader{
-		src:    src,
-		dec:    jsontext.NewDecoder(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
-		source: source,
-		emit:   emit,
-	}
-	err = fr.run()
-	if err == nil && len(fr.bad) > 0 {
-		err = fr.bad
-	}
-	return fr.skipped, err
+// Read fills each execution in a final state (fetched_via 'file',
+// source_object object, source_offset and Raw set to the record's offset
+// and text). An execution in a non-final state (QUEUED, RUNNING) is a
+// *source.Skip (query-not-final); a record that is not a usable execution
+// (wrong shape, no id, no state or submission time, an unreadable
+// timestamp) and each entry of UnprocessedQueryExecutionIds a
+// *source.ParseError with its offset and reason; broken JSON a final one
+// (the rest of the file is lost). Stop the reader when done.
+func NewFileSource(r io.Reader, object string) *source.Pulled[lake.AthenaQuery] {
+	return source.Pull(func(emit func(*lake.AthenaQuery, error) bool) error {
+		src := &bomSkipper{br: bufio.NewReader(r)}
+		fr := &fileReader{
+			src:    src,
+			dec:    jsontext.NewDecoder(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+			source: object,
+			emit:   emit,
+		}
+		if err := fr.run(); err != errStop {
+			return err
+		}
+		return nil
+	})
 }
 
 type fileReader struct {
 	src     *bomSkipper
 	dec     *jsontext.Decoder
 	source  string
-	emit    func(*lake.AthenaQuery, int64) error
-	skipped int
-	bad     RecordErrors
+	emit    func(*lake.AthenaQuery, error) bool // false: stop reading
 	members []byte
 }
 
-// errStop ends reading after broken JSON (recorded in bad).
+// errStop ends reading: after broken JSON, or when the reader stops.
 var errStop = errors.New("stop")
 
 func (f *fileReader) run() error {
@@ -238,8 +197,7 @@ func (f *fileReader) array(name string, each func(raw []byte, off int64) error) 
 		if err != nil {
 			return f.unreadable(unexpectedEOF(err))
 		}
-		f.badRecord(f.offset()-int64(len(v)), name+" is not an array", v, "")
-		return nil
+		return f.badRecord(f.offset()-int64(len(v)), name+" is not an array", v)
 	}
 	if _, err := f.dec.ReadToken(); err != nil {
 		return f.unreadable(err)
@@ -275,35 +233,38 @@ var fileOptions = json.JoinOptions(
 func (f *fileReader) execution(raw []byte, off int64) error {
 	var q types.QueryExecution
 	if len(raw) == 0 || raw[0] != '{' {
-		f.badRecord(off, "query execution is not a JSON object", raw, "")
-		return nil
+		return f.badRecord(off, "query execution is not a JSON object", raw)
 	}
 	if err := json.Unmarshal(raw, &q, fileOptions); err != nil {
-		f.badRecord(off, "not a valid query execution: "+err.Error(), raw, "")
-		return nil
+		return f.badRecord(off, "not a valid query execution: "+err.Error(), raw)
 	}
 	row, reason := convert(&q)
 	if reason != "" {
-		f.badRecord(off, reason, raw, "")
-		return nil
+		return f.badRecord(off, reason, raw)
 	}
 	if !lake.IsFinalQueryState(row.State) {
-		f.skipped++
-		return nil
+		return f.result(nil, &source.Skip{Reason: source.SkipQueryNotFinal})
 	}
 	row.FetchedVia = ViaFile
 	row.SourceObject = f.source
 	row.SourceOffset = off
 	row.Raw = string(raw)
-	return f.emit(&row, off)
+	return f.result(&row, nil)
+}
+
+// result hands one result to the reader; errStop when it stops.
+func (f *fileReader) result(q *lake.AthenaQuery, err error) error {
+	if !f.emit(q, err) {
+		return errStop
+	}
+	return nil
 }
 
 // unprocessed records an UnprocessedQueryExecutionIds entry.
 func (f *fileReader) unprocessed(raw []byte, off int64) error {
 	var u types.UnprocessedQueryExecutionId
 	if err := json.Unmarshal(raw, &u, fileOptions); err != nil {
-		f.badRecord(off, "not a valid unprocessed query execution id: "+err.Error(), raw, "")
-		return nil
+		return f.badRecord(off, "not a valid unprocessed query execution id: "+err.Error(), raw)
 	}
 	id := strings.TrimSpace(deref(u.QueryExecutionId))
 	reason := "unprocessed query execution id " + strconv.Quote(id)
@@ -313,8 +274,7 @@ func (f *fileReader) unprocessed(raw []byte, off int64) error {
 	if m := deref(u.ErrorMessage); m != "" {
 		reason += ": " + m
 	}
-	f.badRecord(off, reason, raw, id)
-	return nil
+	return f.badRecord(off, reason, raw)
 }
 
 func deref(p *string) string {
@@ -324,8 +284,8 @@ func deref(p *string) string {
 	return *p
 }
 
-func (f *fileReader) badRecord(off int64, reason string, raw []byte, id string) {
-	f.bad = append(f.bad, &RecordError{Offset: off, Reason: reason, Raw: bytes.Clone(raw), QueryID: id})
+func (f *fileReader) badRecord(off int64, reason string, raw []byte) error {
+	return f.result(nil, &source.ParseError{Object: f.source, Offset: off, Reason: reason, Record: bytes.Clone(raw)})
 }
 
 // notRecord skips a value that cannot be a record and records it.
@@ -334,8 +294,7 @@ func (f *fileReader) notRecord(reason string) error {
 	if err != nil {
 		return f.unreadable(unexpectedEOF(err))
 	}
-	f.badRecord(f.offset()-int64(len(v)), reason, v, "")
-	return nil
+	return f.badRecord(f.offset()-int64(len(v)), reason, v)
 }
 
 // unreadable records broken JSON at the current offset and stops reading.
@@ -343,8 +302,8 @@ func (f *fileReader) unreadable(err error) error { return f.unreadableAt(f.offse
 
 // unreadableAt records broken JSON from off on and stops reading.
 func (f *fileReader) unreadableAt(off int64, err error) error {
-	f.bad = append(f.bad, &RecordError{Offset: off,
-		Reason: "unreadable from here to the end of the file: " + err.Error(), Unreadable: true})
+	f.result(nil, &source.ParseError{Object: f.source, Offset: off,
+		Reason: "unreadable from here to the end of the file: " + err.Error(), Final: true})
 	return errStop
 }
 

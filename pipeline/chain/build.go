@@ -18,6 +18,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/lakedb"
+	"github.com/auditlake/auditlake/pipeline/progress"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 	"github.com/auditlake/auditlake/schemas"
@@ -46,8 +47,8 @@ type Options struct {
 	// NotAfter picks the newest build state created at or before it (zero:
 	// the newest): for --as-of.
 	NotAfter time.Time
-	// Progress, when not nil, gets a line per step built.
-	Progress io.Writer
+	// Progress, when set, is told the steps a build runs and each one done.
+	Progress progress.Meter
 	// Full rebuilds every day.
 	Full bool
 	// Store is where build states and derived data files are written and
@@ -85,6 +86,16 @@ type Chain struct {
 	// LineageMethods counts the Athena queries extracted, by method
 	// ("reused": unchanged since the last build, their rows kept).
 	LineageMethods map[string]int
+	// Ran lists the steps this session ran, in order.
+	Ran []StepRun
+}
+
+// StepRun is one step a build ran.
+type StepRun struct {
+	Name string
+	Days int   // days rebuilt (every day for a global step)
+	Rows int64 // rows it produced
+	Took time.Duration
 }
 
 // StaleDays is the largest number of stale days of any step.
@@ -170,6 +181,18 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 			return nil, err
 		}
 	}
+	if opt.Progress != nil {
+		n := 0
+		for _, s := range steps {
+			if s.Global() && work || !s.Global() && len(b.dirty[s.Name]) > 0 {
+				n++
+			}
+		}
+		if work && opt.Mode == Commit {
+			n++ // the commit
+		}
+		opt.Progress.Plan(n, 0)
+	}
 	for _, s := range steps {
 		if s.Global() {
 			if work {
@@ -194,6 +217,7 @@ func Open(ctx context.Context, db *lakedb.DB, opt Options) (_ *Chain, err error)
 		if err := b.commit(ctx, st); err != nil {
 			return nil, err
 		}
+		progress.Done(opt.Progress, 1, 0, "commit")
 	}
 	return b.chain, nil
 }
@@ -458,9 +482,8 @@ func (b *builder) run(ctx context.Context, s *Step) error {
 		b.built[s.Name] = true
 		b.chain.Rebuilt[s.Name] = len(days)
 	}
-	if b.opt.Progress != nil {
-		fmt.Fprintf(b.opt.Progress, "report build: %-14s %3d days %10d rows %8s\n", s.Name, len(days), rows, time.Since(start).Round(time.Millisecond))
-	}
+	b.chain.Ran = append(b.chain.Ran, StepRun{Name: s.Name, Days: len(days), Rows: rows, Took: time.Since(start)})
+	progress.Done(b.opt.Progress, 1, 0, s.Name)
 	return nil
 }
 

@@ -33,7 +33,7 @@ import (
 
 // Version changes whenever a Go step computes something different for the
 // same input: every derived day is rebuilt when it does.
-const Version = "1"
+const Version = "2" // 2: lineage of issue 13 (no_column rows, MERGE/UPDATE, * in derived tables)
 
 // Step is one step of the chain: a file of queries/views/.
 type Step struct {

@@ -352,3 +352,73 @@ func TestCompactionRebuildsNothing(t *testing.T) {
 	_, full := mustBuild(t, lake, chain.Options{Mode: chain.InMemory, Full: true})
 	equal(t, "after compaction, against a full build", after, full)
 }
+
+// Issue 13 item 1: an Athena query that scans a table without reading any
+// of its columns leaves a table-level row (column_name NULL, certainty
+// no_column) in query_columns and column_access, so that an investigator
+// asking who touched the table finds it. The queries are Athena starts of
+// the limited profile, whose grant lets it read amazon_reviews_parquet (all
+// but customer_id and review_id) and nothing of tpc.
+func TestAQueryThatReadsNoColumnLeavesATableRow(t *testing.T) {
+	lake := t.TempDir()
+	queries := map[string]string{ // query id → SQL
+		"13000000-0000-4000-8000-000000000001": "SELECT count(*) FROM amazon_reviews_db.amazon_reviews_parquet",
+		"13000000-0000-4000-8000-000000000002": "SELECT product_id FROM amazon_reviews_db.amazon_reviews_parquet WHERE EXISTS (SELECT * FROM tpc.dl_tpc_item)",
+	}
+	n := 0
+	for id, sql := range queries {
+		n++
+		trailFile(t, lake, "athena-start-query-text.json",
+			"SELECT * FROM amazon_reviews_db.amazon_reviews_parquet LIMIT 10", sql,
+			"6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e02", id,
+			"ae2f30fa-ea39-1a8b-9eec-c3c6d08c7c16", fmt.Sprintf("13000000-0000-4000-8000-00000000e00%d", n),
+			"b001c2f1-d525-d6a9-474d-6a5c13a4729b", fmt.Sprintf("13000000-0000-4000-8000-00000000a00%d", n))
+	}
+	scn := "../../testdata/scenario"
+	_, rows := mustBuild(t, lake, chain.Options{Catalog: []string{scn + "/catalog"}, Grants: []string{scn + "/grants"}})
+	// query id → "database.table.column certainty allowed" (query_columns)
+	// and "… certainty outcome" (column_access), written by hand.
+	want := map[string][]string{
+		// count(*) reads no column; the grant allows the table.
+		"13000000-0000-4000-8000-000000000001": {
+			"qc amazon_reviews_db.amazon_reviews_parquet.NULL no_column true",
+			"ca amazon_reviews_db.amazon_reviews_parquet.NULL no_column success"},
+		// product_id is read and allowed; EXISTS (SELECT * …) reads no column
+		// of dl_tpc_item, which the grant does not cover at all.
+		"13000000-0000-4000-8000-000000000002": {
+			"qc amazon_reviews_db.amazon_reviews_parquet.product_id exact true",
+			"qc tpc.dl_tpc_item.NULL no_column false",
+			"ca amazon_reviews_db.amazon_reviews_parquet.product_id exact success",
+			"ca tpc.dl_tpc_item.NULL no_column denied"},
+	}
+	got := map[string][]string{}
+	field := func(row, name string) string {
+		_, rest, ok := strings.Cut(row, "'"+name+"': ")
+		if !ok {
+			t.Fatalf("no %s in %s", name, row)
+		}
+		if i := strings.Index(rest, ", '"); i >= 0 {
+			rest = rest[:i]
+		}
+		return strings.TrimSuffix(rest, "}")
+	}
+	for _, table := range []string{"query_columns", "column_access"} {
+		for _, row := range rows[table] {
+			id := field(row, "query_id")
+			if _, ok := queries[id]; !ok {
+				continue
+			}
+			tag, last := "ca ", "outcome"
+			if table == "query_columns" {
+				tag, last = "qc ", "allowed"
+			}
+			got[id] = append(got[id], tag+field(row, "database_name")+"."+field(row, "table_name")+"."+
+				field(row, "column_name")+" "+field(row, "certainty")+" "+field(row, last))
+		}
+	}
+	for id, w := range want {
+		if strings.Join(got[id], "\n") != strings.Join(w, "\n") {
+			t.Errorf("query %s:\n%s\nwant\n%s", id, strings.Join(got[id], "\n"), strings.Join(w, "\n"))
+		}
+	}
+}

@@ -91,6 +91,11 @@ func (b *builder) createCatalogTables(ctx context.Context) error {
 	return err
 }
 
+// NoColumn is the certainty of the table-level row (column_name NULL) of a
+// table an Athena query scanned without reading any of its columns, or
+// whose columns it read were all outside the grant.
+const NoColumn = "no_column"
+
 // lineage is the "lineage" step: it extracts the columns of every Athena
 // query of the step's SELECT (package lineage, on all cores, against the
 // catalog versions in force when the query ran) and keeps those the Lake
@@ -210,6 +215,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 				for _, c := range a.Named {
 					named[c] = true
 				}
+				kept := 0
 				for _, c := range a.Columns {
 					allowed := !grantsKnown || access.Allows(c)
 					if !allowed && !named[c] {
@@ -220,6 +226,13 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 						rowFilter = f
 					}
 					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, rowFilter, lk})
+					kept++
+				}
+				if kept == 0 {
+					// The query scanned the table but read none of its
+					// columns (count(*), SELECT 1, EXISTS (SELECT * …)), or
+					// none its grant allowed: the access still leaves a row.
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, NoColumn, !grantsKnown || access.Table, methodErr, nil, lk})
 				}
 			}
 		}

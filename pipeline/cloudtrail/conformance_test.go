@@ -107,7 +107,7 @@ func (f *fileRun) events() []result {
 }
 
 // quarantineReasons are the errors Normalize may return.
-var quarantineReasons = []error{ErrNotJSON, ErrNotObject, ErrNoTime, ErrBadTime, ErrNotEvent}
+var quarantineReasons = []error{ErrNotJSON, ErrNotObject, ErrNoTime, ErrBadTime, ErrNotEvent, ErrNotTrail}
 
 // runRecords streams data through a Reader and a Normalizer, turning a
 // panic into a test failure.

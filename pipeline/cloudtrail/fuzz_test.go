@@ -20,6 +20,10 @@ import (
 // fuzzReaderSeeds are hand-written inputs for FuzzReader: every form the
 // Reader accepts and the ways it breaks.
 var fuzzReaderSeeds = []string{
+	// CloudWatch Logs payloads (a control message among them) and
+	// EventBridge events, concatenated as Firehose writes them.
+	`{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":"{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-07-01T00:00:00Z\",\"eventName\":\"X\"}"}]}{"messageType":"CONTROL_MESSAGE","logEvents":[{"id":"2","timestamp":2,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`,
+	`{"version":"0","id":"e","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventVersion":"1.08","eventTime":"2026-07-01T00:00:00Z","eventName":"X"}}{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{}}`,
 	``,
 	`{"Records":[{"eventName":"a"},{"eventName":"b"}]}`,
 	`{"Records":[]}`,
@@ -145,6 +149,10 @@ func fuzzRead(t *testing.T, data []byte, r io.Reader) []step {
 
 // fuzzNormalizeSeeds are hand-written single records for FuzzNormalize.
 var fuzzNormalizeSeeds = []string{
+	`{"id":"1","timestamp":1,"message":"{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-07-01T00:00:00Z\",\"eventName\":\"X\"}"}`,
+	`{"id":"2","timestamp":2,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}`,
+	`{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{"eventVersion":"1.08","eventTime":"2026-07-01T00:00:00Z","eventName":"X"}}`,
+	`{"version":"0","detail-type":"Athena Query State Change","detail":{"currentState":"SUCCEEDED"}}`,
 	``, `null`, `[]`, `{}`, `"x"`, `{"eventName":`,
 	`{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k\u0001"},"additionalEventData":{"bytesTransferredOut":"1e400"}}`,
 	`{"eventTime":"2025-02-19 20:13:49","eventName":"X","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/S","sessioncontext":{"sessionissuer":{"arn":1}}}}`,

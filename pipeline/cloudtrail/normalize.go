@@ -2,8 +2,9 @@
 // into one lake.Event.
 //
 // Reader streams records out of trail log files ({"Records":[…]}), single
-// records, NDJSON, JSON arrays and LookupEvents output, one record at a
-// time. Normalizer maps a record to the events schema: the caller's
+// records, NDJSON, JSON arrays, LookupEvents output, CloudWatch Logs
+// subscription payloads and EventBridge events (also as Firehose
+// concatenates them), one record at a time. Normalizer maps a record to the events schema: the caller's
 // identity and Studio profile, and the fields each audited service puts in
 // its own place (Lake Formation credential vending, Athena queries, S3 data
 // events, SageMaker and EMR calls). Credentials found in records are
@@ -11,18 +12,23 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/valyala/fastjson"
 
+	"github.com/auditlake/auditlake/pipeline/arns"
 	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/row"
 )
 
 // Kind says what a record turned out to be.
@@ -31,6 +37,7 @@ type Kind int
 const (
 	KindEvent   Kind = iota // an event, to be written
 	KindInsight             // a CloudTrail Insights record: skipped and counted
+	KindControl             // a CloudWatch Logs control message (no record): skipped and counted
 )
 
 // Errors that send a record to quarantine. The message is the reason.
@@ -40,13 +47,19 @@ var (
 	ErrNoTime    = errors.New("record has no eventTime")
 	ErrBadTime   = errors.New("record has an unreadable eventTime")
 	ErrNotEvent  = errors.New("object is not a CloudTrail record (no eventName)")
+	ErrNotTrail  = errors.New("EventBridge event that is not from CloudTrail")
 )
+
+// controlPrefix begins the message of a CloudWatch Logs subscription's
+// control message ("CWL CONTROL MESSAGE: Checking health of destination …").
+const controlPrefix = "CWL CONTROL MESSAGE"
 
 // Normalizer turns raw records into events. It is not safe for concurrent
 // use; make one per goroutine.
 type Normalizer struct {
-	// Profiles resolves Studio profiles by execution role; nil resolves by
-	// sourceIdentity only.
+	// Profiles learns execution role → Studio profile from SageMaker
+	// events (nil: nothing is learned). Normalize does not resolve a
+	// record's profile: ingest does, for every source, in one place.
 	Profiles *identity.Profiles
 
 	p, inner fastjson.Parser
@@ -63,18 +76,44 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	if v.Type() != fastjson.TypeObject {
 		return 0, ErrNotObject
 	}
-	// LookupEvents wraps the record in a string: {"EventId":…,"CloudTrailEvent":"{…}"}.
-	// The record is the inner one; the wrapper's EventId backs up a missing eventID.
+	// A record can come wrapped: LookupEvents puts it in a string
+	// ({"EventId":…,"CloudTrailEvent":"{…}"}), a CloudWatch Logs
+	// subscription in a log event's message ({"id":…,"timestamp":…,
+	// "message":"{…}"}), EventBridge in an event's detail ({"detail-type":
+	// "AWS API Call via CloudTrail",…,"detail":{…}}). The record is the
+	// inner one; LookupEvents' EventId backs up a missing eventID.
 	raw, outerID := rec.Raw, ""
-	if s := v.Get("CloudTrailEvent"); s != nil && s.Type() == fastjson.TypeString && v.Get("eventTime") == nil {
-		outerID = str(v.Get("EventId"))
-		raw = s.GetStringBytes()
-		v, err = n.inner.ParseBytes(raw)
-		if err != nil {
-			return 0, ErrNotJSON
+	if v.Get("eventTime") == nil {
+		var inner []byte
+		switch {
+		case v.Get("CloudTrailEvent") != nil && v.Get("CloudTrailEvent").Type() == fastjson.TypeString:
+			outerID = str(v.Get("EventId"))
+			inner = v.Get("CloudTrailEvent").GetStringBytes()
+		case v.Get("message") != nil && v.Get("message").Type() == fastjson.TypeString && v.Get("timestamp") != nil:
+			inner = v.Get("message").GetStringBytes()
+			if rec.Control || bytes.HasPrefix(inner, []byte(controlPrefix)) {
+				return KindControl, nil
+			}
+		case v.Get("detail-type") != nil && v.Get("detail") != nil:
+			if t := str(v.Get("detail-type")); !strings.HasSuffix(t, "via CloudTrail") {
+				return 0, fmt.Errorf("%w (detail-type %q)", ErrNotTrail, t)
+			}
+			if d := v.Get("detail"); d.Type() != fastjson.TypeObject {
+				return 0, ErrNotObject
+			}
+			if inner = memberText(rec.Raw, "detail"); inner == nil {
+				return 0, ErrNotJSON
+			}
 		}
-		if v.Type() != fastjson.TypeObject {
-			return 0, ErrNotObject
+		if inner != nil {
+			raw = inner
+			v, err = n.inner.ParseBytes(raw)
+			if err != nil {
+				return 0, ErrNotJSON
+			}
+			if v.Type() != fastjson.TypeObject {
+				return 0, ErrNotObject
+			}
 		}
 	}
 	*ev = lake.Event{LogSource: lake.SourceCloudTrail, SourceObject: object, SourceOffset: rec.Offset}
@@ -178,10 +217,9 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	if n.Profiles != nil && ev.Outcome == lake.OutcomeSuccess {
 		n.Profiles.Learn(ev.EventSource, ev.EventName, ev.RequestParameters)
 		if ev.EventName == "CreateDomain" && ev.EventSource == "sagemaker.amazonaws.com" {
-			n.Profiles.LearnDomain(domainIDFromARN(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
+			n.Profiles.LearnDomain(arns.SageMakerDomain(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
 		}
 	}
-	ev.StudioProfile, ev.ProfileSource = n.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 
 	if ev.EventID == "" {
 		sum := sha256.Sum256([]byte(ev.Raw))
@@ -189,6 +227,18 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	}
 	validUTF8(ev)
 	return KindEvent, nil
+}
+
+// sessionOf is the role session name of an assumed-role ARN, else the part
+// of the principal id after ':' (a federated user's).
+func sessionOf(arn, principalID string) string {
+	if s := arns.SessionName(arn); s != "" {
+		return s
+	}
+	if i := strings.IndexByte(principalID, ':'); i >= 0 {
+		return principalID[i+1:]
+	}
+	return ""
 }
 
 // identityOf maps userIdentity to the principal columns.
@@ -213,9 +263,9 @@ func identityOf(in *interner, u *fastjson.Value, ev *lake.Event) {
 		ev.PrincipalARN = arn
 		ev.RoleARN = in.str(getCI(issuer, "arn"))
 		if ev.RoleARN == "" {
-			ev.RoleARN = roleFromSessionARN(arn)
+			ev.RoleARN = arns.RoleOfSession(arn)
 		}
-		ev.SessionName = sessionName(arn, ev.PrincipalID)
+		ev.SessionName = sessionOf(arn, ev.PrincipalID)
 	case "Role":
 		ev.PrincipalARN = arn
 		ev.RoleARN = arn
@@ -238,38 +288,9 @@ func identityOf(in *interner, u *fastjson.Value, ev *lake.Event) {
 		ev.PrincipalARN = arn
 		ev.UserName = in.str(m[iUserName])
 		if ev.PrincipalType == "FederatedUser" {
-			ev.SessionName = sessionName(arn, ev.PrincipalID)
+			ev.SessionName = sessionOf(arn, ev.PrincipalID)
 		}
 	}
-}
-
-// sessionName is the last '/' segment of a session ARN, else the part of the
-// principal id after ':'.
-func sessionName(arn, principalID string) string {
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.Count(arn, "/") >= 2 {
-		return arn[i+1:]
-	}
-	if i := strings.IndexByte(principalID, ':'); i >= 0 {
-		return principalID[i+1:]
-	}
-	return ""
-}
-
-// roleFromSessionARN turns arn:aws:sts::A:assumed-role/R/S into
-// arn:aws:iam::A:role/R (the role path is not in the session ARN).
-func roleFromSessionARN(arn string) string {
-	const marker = ":assumed-role/"
-	i := strings.Index(arn, marker)
-	if i < 0 || !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	rest := arn[i+len(marker):]
-	j := strings.IndexByte(rest, '/')
-	if j < 0 {
-		return ""
-	}
-	head := strings.Replace(arn[:i], ":sts:", ":iam:", 1)
-	return head + ":role/" + rest[:j]
 }
 
 // outcome classifies a call: denied for authorization failures, error for
@@ -283,23 +304,10 @@ func outcome(code, eventName string, resp *fastjson.Value) string {
 		}
 		return lake.OutcomeSuccess
 	}
-	if IsDenied(code) {
+	if row.IsDeniedCode(code) {
 		return lake.OutcomeDenied
 	}
 	return lake.OutcomeError
-}
-
-// IsDenied reports whether an error code means the caller was not allowed:
-// AccessDenied, AccessDeniedException, VpceAccessDenied,
-// Client.UnauthorizedOperation, UnauthorizedAccess, Forbidden, …
-func IsDenied(code string) bool {
-	c := strings.ToLower(code)
-	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "notauthorized", "authorizationerror", "authfailure"} {
-		if strings.Contains(c, s) {
-			return true
-		}
-	}
-	return false
 }
 
 var queryIDPattern = regexp.MustCompile(`(?i)queryId"?\s*:\s*"?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
@@ -310,11 +318,11 @@ var auditField = regexp.MustCompile(`"?(platformType|jobIdentifier)"?\s*:\s*"?([
 func lakeFormation(ev *lake.Event, req, add *fastjson.Value) {
 	switch ev.EventName {
 	case "GetDataAccess", "GetTemporaryGlueTableCredentials", "GetTemporaryGluePartitionCredentials":
-		ev.DatabaseName, ev.TableName = tableFromARN(str(get(req, "tableArn")))
+		ev.DatabaseName, ev.TableName = arns.GlueTable(str(get(req, "tableArn")))
 		if ev.TableName == "" {
 			if locs := get(req, "dataLocations"); locs != nil {
 				if a, _ := locs.Array(); len(a) > 0 {
-					ev.S3Bucket, ev.S3Key = s3FromARN(str(a[0]))
+					ev.S3Bucket, ev.S3Key = arns.S3Object(str(a[0]))
 				}
 			}
 		}
@@ -371,34 +379,6 @@ func lfResource(r *fastjson.Value) (db, table string) {
 	return "", ""
 }
 
-// tableFromARN splits arn:aws:glue:region:acct:table/db/table.
-func tableFromARN(arn string) (db, table string) {
-	i := strings.Index(arn, ":table/")
-	if i < 0 {
-		return "", ""
-	}
-	db, table, _ = strings.Cut(arn[i+len(":table/"):], "/")
-	return db, table
-}
-
-// s3FromARN splits arn:aws:s3:::bucket/key (or s3://bucket/key).
-func s3FromARN(s string) (bucket, key string) {
-	switch {
-	case strings.HasPrefix(s, "arn:aws:s3:::"):
-		s = s[len("arn:aws:s3:::"):]
-	case strings.HasPrefix(s, "s3://"):
-		s = s[len("s3://"):]
-	default:
-		if i := strings.Index(s, ":s3:::"); i >= 0 { // other partitions
-			s = s[i+len(":s3:::"):]
-		} else {
-			return "", ""
-		}
-	}
-	bucket, key, _ = strings.Cut(s, "/")
-	return bucket, key
-}
-
 const omitted = "***OMITTED***"
 
 // athena extracts StartQueryExecution and the calls that name a query.
@@ -433,7 +413,7 @@ func s3Data(in *interner, ev *lake.Event, resources, req, add *fastjson.Value) {
 				if arn == "" {
 					arn = str(getCI(r, "ARNPrefix"))
 				}
-				b, k := s3FromARN(arn)
+				b, k := arns.S3Object(arn)
 				if ev.S3Bucket == "" {
 					ev.S3Bucket = b
 				}
@@ -517,13 +497,6 @@ func hasSubnets(vpc *fastjson.Value) bool {
 	return len(a) > 0
 }
 
-func domainIDFromARN(arn string) string {
-	if i := strings.LastIndex(arn, ":domain/"); i >= 0 {
-		return arn[i+len(":domain/"):]
-	}
-	return ""
-}
-
 // validUTF8 replaces invalid UTF-8 in every text column: Parquet strings
 // must be UTF-8, and log content is attacker-controlled.
 func validUTF8(ev *lake.Event) {
@@ -550,4 +523,30 @@ func validUTF8(ev *lake.Event) {
 			*p = strings.ToValidUTF8(*p, "\uFFFD")
 		}
 	}
+}
+
+// memberText returns the text of a top-level member of the JSON object
+// raw, as it is written there (nil when there is none).
+func memberText(raw []byte, name string) []byte {
+	d := jsontext.NewDecoder(bytes.NewReader(raw), decoderOptions...)
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil
+	}
+	for d.PeekKind() == '"' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return nil
+		}
+		if tok.String() == name {
+			v, err := d.ReadValue()
+			if err != nil {
+				return nil
+			}
+			return bytes.Clone(v)
+		}
+		if err := d.SkipValue(); err != nil {
+			return nil
+		}
+	}
+	return nil
 }

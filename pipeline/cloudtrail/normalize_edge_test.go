@@ -11,7 +11,9 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/row"
 )
 
 // ctRecord builds a CloudTrail record: a fixed set of top-level members
@@ -32,6 +34,9 @@ func normalizeString(t *testing.T, raw string) (lake.Event, Kind, error) {
 	t.Helper()
 	var ev lake.Event
 	kind, err := (&Normalizer{}).Normalize(Record{Raw: []byte(raw), Offset: 42}, "s3://b/k.json.gz", &ev)
+	// As ingest resolves every event's profile (no role map: by
+	// sourceIdentity only).
+	ev.StudioProfile, ev.ProfileSource = identity.New().Resolve(ev.SourceIdentity, ev.RoleARN)
 	return ev, kind, err
 }
 
@@ -261,7 +266,7 @@ func TestNormalizeOutcome(t *testing.T) {
 		name   string
 		extra  string
 		want   string
-		denied bool // IsDenied(errorCode)
+		denied bool // row.IsDeniedCode(errorCode)
 	}{
 		{"no error", ``, lake.OutcomeSuccess, false},
 		{"AccessDenied", `"errorCode":"AccessDenied","errorMessage":"Access Denied"`, lake.OutcomeDenied, true},
@@ -288,8 +293,8 @@ func TestNormalizeOutcome(t *testing.T) {
 			if ev.Outcome != tc.want {
 				t.Errorf("Outcome = %q, want %q", ev.Outcome, tc.want)
 			}
-			if got := IsDenied(ev.ErrorCode); got != tc.denied {
-				t.Errorf("IsDenied(%q) = %v, want %v", ev.ErrorCode, got, tc.denied)
+			if got := row.IsDeniedCode(ev.ErrorCode); got != tc.denied {
+				t.Errorf("IsDeniedCode(%q) = %v, want %v", ev.ErrorCode, got, tc.denied)
 			}
 		})
 	}

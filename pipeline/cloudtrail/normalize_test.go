@@ -46,6 +46,8 @@ func TestGolden(t *testing.T) {
 			if err != nil || kind != KindEvent {
 				t.Fatalf("Normalize = %v, %v", kind, err)
 			}
+			// As ingest resolves every event's profile.
+			ev.StudioProfile, ev.ProfileSource = profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 			got, _ := json.MarshalIndent(ev, "", "  ")
 			got = append(got, '\n')
 			golden := strings.TrimSuffix(in, ".json") + ".golden.json"

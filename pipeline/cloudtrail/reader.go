@@ -17,6 +17,9 @@ type Record struct {
 	// Owned says that Raw is the caller's to keep: never reused or
 	// modified, so the event may keep it as its raw text without a copy.
 	Owned bool
+	// Control says that the record is a log event of a CloudWatch Logs
+	// subscription's CONTROL_MESSAGE payload: no CloudTrail record.
+	Control bool
 }
 
 // SyntaxError reports input that is not the JSON the reader expects. After a
@@ -79,19 +82,26 @@ const (
 )
 
 // Reader streams records out of one CloudTrail object without holding more
-// than one record in memory. It accepts, in any sequence:
+// than one record in memory. It accepts, in any sequence, with or without
+// blank space between them (Firehose concatenates what it delivers):
 //
 //	{"Records":[{…},{…}]}          a trail log file (other members are ignored)
 //	{"Events":[{…"CloudTrailEvent":"{…}"}]}  aws cloudtrail lookup-events output
-//	{…}                             a single record (also NDJSON: one per line)
+//	{"messageType":"DATA_MESSAGE",…,"logEvents":[{"id":…,"message":"{…}"}]}
+//	                                a CloudWatch Logs subscription payload
+//	{…}                             a single record, or an EventBridge event
+//	                                of CloudTrail ({"detail-type":…,"detail":{…}});
+//	                                also NDJSON: one per line
 //	[{…},{…}]                       a JSON array of records
 //
-// Records wrapped in LookupEvents' CloudTrailEvent string are returned as
-// they are; Normalize unwraps them.
+// Wrapped records (LookupEvents' CloudTrailEvent string, a log event's
+// message, an EventBridge event's detail) are returned as they are;
+// Normalize unwraps them. The log events of a CONTROL_MESSAGE payload are
+// marked Control.
 type Reader struct {
 	dec     *jsontext.Decoder
 	src     *bomSkipper
-	in      *source // what the decoder reads: pushed-back bytes, then src, up to a limit
+	in      *feed // what the decoder reads: pushed-back bytes, then src, up to a limit
 	st      state
 	marker  []byte // how an element of the current array begins, for resynchronising ("" none)
 	members []byte // members of a top-level object read so far, re-assembled
@@ -101,11 +111,12 @@ type Reader struct {
 	prefix   int   // synthetic bytes the current decoder was fed before them
 	rest     bool  // after a resynchronised envelope array: the envelope's members follow
 	start    int64 // offset where the value being read began (where a skip starts)
+	control  bool  // the envelope being read is a CloudWatch Logs CONTROL_MESSAGE
 }
 
-// source feeds the decoder: bytes pushed back after a resynchronisation,
+// feed feeds the decoder: bytes pushed back after a resynchronisation,
 // then the input, never past limit (a stream offset).
-type source struct {
+type feed struct {
 	synth  []byte // synthetic bytes first (not part of the stream)
 	back   []byte // stream bytes pushed back
 	br     *bufio.Reader
@@ -114,7 +125,7 @@ type source struct {
 	failed error // a read error of the input (not syntax): never resynchronised over
 }
 
-func (s *source) Read(p []byte) (int, error) {
+func (s *feed) Read(p []byte) (int, error) {
 	if len(s.synth) > 0 {
 		n := copy(p, s.synth)
 		s.synth = s.synth[n:]
@@ -141,7 +152,7 @@ func (s *source) Read(p []byte) (int, error) {
 }
 
 // readByte reads one stream byte, ignoring the limit (resynchronising).
-func (s *source) readByte() (byte, error) {
+func (s *feed) readByte() (byte, error) {
 	if len(s.back) > 0 {
 		c := s.back[0]
 		s.back = s.back[1:]
@@ -163,7 +174,7 @@ const noLimit = 1<<63 - 1
 // A leading UTF-8 byte order mark is skipped (offsets still count it).
 func NewReader(r io.Reader) *Reader {
 	src := &bomSkipper{br: bufio.NewReaderSize(r, 16)}
-	rd := &Reader{src: src, in: &source{br: bufio.NewReaderSize(src, 64<<10), limit: noLimit}}
+	rd := &Reader{src: src, in: &feed{br: bufio.NewReaderSize(src, 64<<10), limit: noLimit}}
 	rd.dec = jsontext.NewDecoder(rd.in, decoderOptions...)
 	return rd
 }
@@ -202,7 +213,9 @@ func (r *Reader) bound() {
 }
 
 // envelopeKey reports whether an object member holds the record array.
-func envelopeKey(name string) bool { return name == "Records" || name == "Events" }
+func envelopeKey(name string) bool {
+	return name == "Records" || name == "Events" || name == "logEvents"
+}
 
 // Next returns the next record. It returns io.EOF at the end of the input,
 // a *ValueError for a value that is not a record (reading may continue), and
@@ -288,6 +301,7 @@ func (r *Reader) object() (Record, bool, error) {
 	if _, err := r.dec.ReadToken(); err != nil { // '{'
 		return Record{}, false, r.syntax(err)
 	}
+	r.control = false
 	start := r.offset() - 1
 	r.members = append(r.members[:0], '{')
 	n := 0
@@ -313,6 +327,9 @@ func (r *Reader) object() (Record, bool, error) {
 		if err != nil {
 			return Record{}, false, r.syntax(unexpectedEOF(err))
 		}
+		if name == "messageType" {
+			r.control = string(v) == `"CONTROL_MESSAGE"`
+		}
 		if n > 0 {
 			r.members = append(r.members, ',')
 		}
@@ -333,7 +350,7 @@ func (r *Reader) value() (Record, error) {
 	if err != nil {
 		return Record{}, r.syntax(unexpectedEOF(err))
 	}
-	return Record{Raw: v, Offset: r.offset() - int64(len(v))}, nil
+	return Record{Raw: v, Offset: r.offset() - int64(len(v)), Control: r.control && r.st == stEnvelope}, nil
 }
 
 func (r *Reader) notRecord(reason string) (Record, error) {
@@ -386,7 +403,7 @@ func (r *Reader) syntax(err error) error {
 	return &SkipError{Offset: start, End: end, Reason: reason}
 }
 
-// resume restarts decoding at the source's position: at the next element
+// resume restarts decoding at the feed's position: at the next element
 // of the array being read when st is stArray or stEnvelope (as the first
 // element of a synthetic array), else between top-level values.
 func (r *Reader) resume(st state) {
@@ -399,12 +416,12 @@ func (r *Reader) resume(st state) {
 }
 
 // markers are how the elements of an envelope array begin: CloudTrail
-// writes eventVersion first in every trail record, and LookupEvents EventId
-// first in every event.
-var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`)}
+// writes eventVersion first in every trail record, LookupEvents EventId
+// first in every event, and CloudWatch Logs id first in every log event.
+var markers = map[string][]byte{"Records": []byte(`"eventVersion"`), "Events": []byte(`"EventId"`), "logEvents": []byte(`"id"`)}
 
 // pushBack returns the stream bytes the decoder read but did not use to
-// the source, so that the source's position is where decoding stopped.
+// the source, so that the feed's position is where decoding stopped.
 func (r *Reader) pushBack() {
 	unread := r.dec.UnreadBuffer()
 	fed := r.in.pos - r.decStart
@@ -416,7 +433,7 @@ func (r *Reader) pushBack() {
 	r.in.synth = nil
 }
 
-// restart starts a new decoder at the source's position, fed synth first.
+// restart starts a new decoder at the feed's position, fed synth first.
 // Stream bytes the old decoder read but did not use must have been pushed
 // back (pushBack) first.
 func (r *Reader) restart(synth string, st state) {

@@ -16,7 +16,7 @@ import (
 
 // step is one result of Reader.Next.
 type step struct {
-	kind string // "rec" (a record), "value" (*ValueError), "syntax" (*SyntaxError)
+	kind string // "rec" (a record), "ctl" (a record marked Control), "value" (*ValueError), "syntax" (*SyntaxError)
 	off  int64  // rec/value: the exact offset; syntax: the largest acceptable offset
 	raw  string // rec: Record.Raw; value: ValueError.Raw; syntax: unused
 }
@@ -37,6 +37,8 @@ func readSteps(t *testing.T, r interface{ Next() (Record, error) }) []step {
 		var se *SyntaxError
 		var sk *SkipError
 		switch {
+		case err == nil && rec.Control:
+			out = append(out, step{kind: "ctl", off: rec.Offset, raw: string(rec.Raw)})
 		case err == nil:
 			out = append(out, step{kind: "rec", off: rec.Offset, raw: string(rec.Raw)})
 		case errors.As(err, &sk):
@@ -113,6 +115,22 @@ func TestReaderForms(t *testing.T) {
 		{"empty json array", `[]`, nil},
 		{"several json arrays", "[{\"a\":1}]\n[]\n[{\"b\":2}]",
 			[]step{{"rec", 1, `{"a":1}`}, {"rec", 14, `{"b":2}`}}},
+		// CloudWatch Logs subscription payloads concatenated as Firehose
+		// delivers them: the log events of a CONTROL_MESSAGE are marked,
+		// wherever messageType stands; a payload's other members are not
+		// records.
+		{"cloudwatch logs payloads, concatenated",
+			`{"messageType":"DATA_MESSAGE","owner":"1","logEvents":[{"id":"a","message":"m1"},{"id":"b","message":"m2"}]}` +
+				`{"messageType":"CONTROL_MESSAGE","logEvents":[{"id":"c","message":"CWL CONTROL MESSAGE: x"}]}` +
+				`{"logEvents":[{"id":"d","message":"m3"}],"messageType":"DATA_MESSAGE"}`,
+			[]step{{"rec", 55, `{"id":"a","message":"m1"}`}, {"rec", 81, `{"id":"b","message":"m2"}`},
+				{"ctl", 154, `{"id":"c","message":"CWL CONTROL MESSAGE: x"}`}, {"rec", 215, `{"id":"d","message":"m3"}`}}},
+		{"cloudwatch logs: a broken log event costs only itself",
+			`{"messageType":"DATA_MESSAGE","logEvents":[{"id":"a","message":"m1"},{"id":"b","message":},{"id":"c","message":"m3"}]}`,
+			[]step{{"rec", 43, `{"id":"a","message":"m1"}`}, {"skip", 68, ""}, {"rec", 91, `{"id":"c","message":"m3"}`}}},
+		{"eventbridge events, concatenated", `{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"X"}}{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"Y"}}`,
+			[]step{{"rec", 0, `{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"X"}}`},
+				{"rec", 72, `{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"Y"}}`}}},
 		{"lookup-events output", lookup,
 			[]step{{"rec", 11, lookup[11 : strings.Index(lookup, `},{"EventId":"e2"`)+1]},
 				{"rec", int64(strings.Index(lookup, `{"EventId":"e2"`)), `{"EventId":"e2","CloudTrailEvent":"{}"}`}}},
@@ -444,7 +462,11 @@ func TestPrefetchMatchesReader(t *testing.T) {
 					if !rec.Owned {
 						t.Fatalf("input %d: record at %d not Owned", i, rec.Offset)
 					}
-					got = append(got, step{"rec", rec.Offset, string(rec.Raw)})
+					kind := "rec"
+					if rec.Control {
+						kind = "ctl"
+					}
+					got = append(got, step{kind, rec.Offset, string(rec.Raw)})
 					continue
 				}
 				var ve *ValueError

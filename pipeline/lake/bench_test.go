@@ -38,6 +38,7 @@ var benchEvents = sync.OnceValues(func() ([]lake.Event, int64) {
 		if _, err := norm.Normalize(rec, "bench", &ev); err != nil {
 			panic(err)
 		}
+		ev.StudioProfile, ev.ProfileSource = norm.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 		n += int64(len(rec.Raw))
 		evs = append(evs, ev)
 	}

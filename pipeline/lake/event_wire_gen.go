@@ -82,6 +82,7 @@ type eventWire struct {
 	Raw                 *string   `parquet:"raw,optional"`
 	SourceObject        *string   `parquet:"source_object,optional"`
 	SourceOffset        int64     `parquet:"source_offset"`
+	SourceRegion        *string   `parquet:"source_region,optional"`
 }
 
 // toWire points w at e's fields; empty optional strings become nil.
@@ -157,4 +158,5 @@ func toWire(e *Event, w *eventWire) {
 	w.Raw = nilIfEmpty(&e.Raw)
 	w.SourceObject = nilIfEmpty(&e.SourceObject)
 	w.SourceOffset = e.SourceOffset
+	w.SourceRegion = nilIfEmpty(&e.SourceRegion)
 }

@@ -135,6 +135,7 @@ func appendEvent(b []byte, r *Event) []byte {
 	b = spoolAppendString(b, r.Raw)
 	b = spoolAppendString(b, r.SourceObject)
 	b = spoolAppendInt64(b, r.SourceOffset)
+	b = spoolAppendString(b, r.SourceRegion)
 	return b
 }
 
@@ -211,6 +212,7 @@ func readEvent(d *spoolDecoder, r *Event) {
 	r.Raw = d.readString()
 	r.SourceObject = d.readString()
 	r.SourceOffset = d.readInt64()
+	r.SourceRegion = d.readString()
 }
 
 // sortKeyEvent copies r's sort columns (studio_profile, source_identity, event_time, event_id), strings cloned.

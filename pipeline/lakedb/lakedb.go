@@ -169,23 +169,35 @@ func selectFiles(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep
 	list := strings.Join(cols, ", ")
 	var parts []string
 	if len(checked) > 0 {
-		// union_by_name: files written before a column was added lack it.
-		union := "true"
 		if uniform {
-			union = "false"
+			parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = false)", list, strings.Join(checked, ", ")))
+		} else {
+			parts = append(parts, fmt.Sprintf("SELECT %s FROM %s", list, allColumns(tbl, "["+strings.Join(checked, ", ")+"]", "")))
 		}
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = %s)", list, strings.Join(checked, ", "), union))
 	}
 	if len(unchecked) > 0 {
 		files := "[" + strings.Join(unchecked, ", ") + "]"
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet(%s, union_by_name = true, filename = true, file_row_number = true) "+
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM %s "+
 			"QUALIFY row_number() OVER (PARTITION BY %s ORDER BY list_position(%s, filename), file_row_number) = 1",
-			list, files, QuoteIdent(tbl.Key), files))
+			list, allColumns(tbl, files, ", filename = true, file_row_number = true"), QuoteIdent(tbl.Key), files))
 	}
 	if len(parts) > 0 {
 		return strings.Join(parts, " UNION ALL "), nil
 	}
 	return Empty(tbl), nil
+}
+
+// allColumns reads files (a DuckDB list literal) with union_by_name, so
+// that files written before a column was appended to the table's schema
+// read it as NULL, and adds an empty SELECT of every column, so that the
+// column exists even when none of the files has it (a lake written before
+// the column was added, read over old days only).
+func allColumns(tbl *schemas.Table, files, opts string) string {
+	empty := Empty(tbl)
+	if opts != "" {
+		empty = strings.Replace(empty, " WHERE false", ", NULL::VARCHAR AS filename, NULL::BIGINT AS file_row_number WHERE false", 1)
+	}
+	return fmt.Sprintf("(SELECT * FROM read_parquet(%s, union_by_name = true%s) UNION ALL BY NAME %s)", files, opts, empty)
 }
 
 // Empty is a SELECT of no rows with the table's columns and types.

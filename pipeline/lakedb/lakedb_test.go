@@ -220,3 +220,45 @@ func TestDeduplicatedViewKeepsWhatCompactionKeeps(t *testing.T) {
 		}
 	}
 }
+
+// A lake whose data files were written before a column was appended to
+// schemas/ (source_region, events version 4) reads that column as NULL,
+// even when no file of the view has it.
+func TestFilesWithoutAnAppendedColumnReadAsNull(t *testing.T) {
+	ctx := context.Background()
+	dir := scenarioLake(t)
+	files, err := filepath.Glob(filepath.Join(dir, lake.DataDir("events"), "*", "*.parquet"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("data files %v, %v", files, err)
+	}
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite every events file as the previous writer wrote it: without
+	// the last column.
+	for _, f := range files {
+		old := f + ".old"
+		q := "COPY (SELECT * EXCLUDE (source_region) FROM read_parquet(" + QuoteLiteral(f) + ")) TO " + QuoteLiteral(old) + " (FORMAT parquet)"
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(old, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n, regions int
+	if err := db.QueryRowContext(ctx, `SELECT count(*), count(source_region) FROM events`).Scan(&n, &regions); err != nil {
+		t.Fatalf("events without source_region in any file: %v", err)
+	}
+	if n != 46 || regions != 0 {
+		t.Errorf("%d rows, %d with a source_region; want 46 and 0", n, regions)
+	}
+	checkColumns(t, db, "events")
+}

@@ -16,6 +16,7 @@ type tableInfo struct {
 	db, name string
 	cols     []string // lower case: data columns, then partition keys
 	colset   map[string]bool
+	unbound  string // why DuckDB could not create the table ("": it did)
 }
 
 // accessAcc collects what the query does with one table.
@@ -97,6 +98,7 @@ func (s *scope) cte(name string) *cteDef {
 
 type walker struct {
 	tables     map[string]*tableInfo // "db.table" → table
+	reserved   map[string]bool       // names DuckDB gives its own catalogs and schemas
 	defDB      string
 	defCat     string
 	accs       map[string]*accessAcc // keyed by reported "database.table"
@@ -104,10 +106,49 @@ type walker struct {
 	bare       bool                  // a table name resolved against the default database
 	hasCTE     bool                  // the query has a WITH clause
 	incomplete bool                  // the tree holds something the walker does not understand
+	refs       []tableRef            // catalog table references, in the order walked
+	reservedDB bool                  // a two-part name starts with a name DuckDB reserves
+	// cols, when not nil, gets the base columns of every column reference,
+	// by its query_location (the type relaxation of bind needs them).
+	cols map[int][]origin
 }
 
-func newWalker(tables map[string]*tableInfo, defDB, defCat string) *walker {
-	return &walker{tables: tables, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+// tableRef is where the query names a catalog table.
+type tableRef struct {
+	loc   int // query_location: the byte offset of its name in the parsed text (-1: unknown)
+	parts []string
+	info  *tableInfo
+	alias bool // the reference has an alias
+}
+
+func newWalker(x *Extractor, defDB, defCat string) *walker {
+	return &walker{tables: x.tables, reserved: x.reserved, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+}
+
+// location reads a node's query_location (-1 when it has none).
+func location(m map[string]any) int {
+	f, ok := m["query_location"].(float64)
+	if !ok || f < 0 || f > 1<<40 {
+		return -1
+	}
+	return int(f)
+}
+
+// visit calls f on every object of a decoded JSON value, depth first, and
+// goes into an object's values only when f returns true.
+func visit(v any, f func(map[string]any) bool) {
+	switch n := v.(type) {
+	case []any:
+		for _, c := range n {
+			visit(c, f)
+		}
+	case map[string]any:
+		if f(n) {
+			for _, c := range n {
+				visit(c, f)
+			}
+		}
+	}
 }
 
 func str(v any) string {
@@ -204,6 +245,12 @@ func (w *walker) baseTable(m map[string]any, s *scope) *rel {
 	}
 	db, t := qualify(parts, w.defDB, w.defCat)
 	acc := w.access(db, t)
+	if acc.info != nil {
+		w.refs = append(w.refs, tableRef{loc: location(m), parts: parts, info: acc.info, alias: alias != ""})
+		if cat == "" && w.reserved[sch] {
+			w.reservedDB = true
+		}
+	}
 	r := &rel{acc: acc}
 	if alias != "" {
 		r.names = [][]string{{alias}}
@@ -237,7 +284,7 @@ func (w *walker) node(n any, parent *scope) ([]outCol, bool) {
 	}
 	switch str(m["type"]) {
 	case "SELECT_NODE":
-		return w.selectNode(m, parent)
+		return w.selectNode(m, parent, false)
 	case "SET_OPERATION_NODE":
 		s := &scope{parent: parent}
 		w.ctes(m, s)
@@ -314,7 +361,9 @@ func (w *walker) ctes(m map[string]any, s *scope) {
 	}
 }
 
-func (w *walker) selectNode(m map[string]any, parent *scope) ([]outCol, bool) {
+// selectNode walks a SELECT. exists says it is the query of an EXISTS
+// subquery, whose select list is never read: a * there selects no column.
+func (w *walker) selectNode(m map[string]any, parent *scope, exists bool) ([]outCol, bool) {
 	s := &scope{parent: parent}
 	w.ctes(m, s)
 	w.from(m["from_table"], s)
@@ -324,6 +373,9 @@ func (w *walker) selectNode(m map[string]any, parent *scope) ([]outCol, bool) {
 	for _, item := range list(m["select_list"]) {
 		im := obj(item)
 		if str(im["class"]) == "STAR" && im["columns"] != true {
+			if exists {
+				continue
+			}
 			cols, k := w.star(im, s)
 			out = append(out, cols...)
 			known = known && k
@@ -587,36 +639,34 @@ func (w *walker) expr(e any, s *scope, aliasFirst bool) []origin {
 			for i, n := range raw {
 				names[i] = lower(n)
 			}
-			return w.column(names, s, aliasFirst)
+			o := w.column(names, s, aliasFirst)
+			if w.cols != nil {
+				w.cols[location(v)] = o
+			}
+			return o
 		case "STAR":
 			w.star(v, s)
 			return nil
 		case "SUBQUERY":
 			w.expr(v["child"], s, false)
-			w.node(obj(v["subquery"])["node"], s)
+			sub := obj(obj(v["subquery"])["node"])
+			if str(v["subquery_type"]) == "EXISTS" && str(sub["type"]) == "SELECT_NODE" {
+				w.selectNode(sub, s, true)
+			} else {
+				w.node(sub, s)
+			}
 			return nil
 		case "LAMBDA":
 			params := map[string]bool{}
-			var collect func(any)
-			collect = func(x any) {
-				switch xv := x.(type) {
-				case []any:
-					for _, y := range xv {
-						collect(y)
-					}
-				case map[string]any:
-					if str(xv["class"]) == "COLUMN_REF" {
-						if n := list(xv["column_names"]); len(n) > 0 {
-							params[lower(n[0])] = true
-						}
-						return
-					}
-					for _, y := range xv {
-						collect(y)
-					}
+			visit(v["lhs"], func(m map[string]any) bool {
+				if str(m["class"]) != "COLUMN_REF" {
+					return true
 				}
-			}
-			collect(v["lhs"])
+				if n := list(m["column_names"]); len(n) > 0 {
+					params[lower(n[0])] = true
+				}
+				return false
+			})
 			w.expr(v["expr"], &scope{parent: s, lambda: params}, false)
 			return nil
 		case "CONSTANT", "PARAMETER", "POSITIONAL_REFERENCE", "DEFAULT":

@@ -75,3 +75,12 @@ func BenchmarkExtractAllUncached(b *testing.B) {
 	x.ExtractAll(context.Background(), qs)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
 }
+
+// BenchmarkExtractRelaxed is every query of shapes_test.go that binds only
+// after bind.go's rewrites (string-typed Glue columns, DuckDB's reserved
+// names), parsed and bound each time (cache off), one caller: the price of
+// the extra binds.
+func BenchmarkExtractRelaxed(b *testing.B) {
+	x := newShapeExtractor(b)
+	runMix(b, x, append(append([]lineageCase(nil), typeCases...), reservedCases...))
+}

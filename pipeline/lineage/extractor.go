@@ -78,6 +78,7 @@ type Extractor struct {
 	tables     map[string]*tableInfo // "db.table"
 	byPlanName map[string]*tableInfo // "awsdatacatalog.db.table", as EXPLAIN prints it
 	schemas    map[string]bool
+	reserved   map[string]bool // names of DuckDB's own catalogs and schemas (temp, system, main, …)
 	workers    chan *worker
 	all        []*worker
 	noCache    bool // tests: measure extraction itself
@@ -104,7 +105,7 @@ func New(ctx context.Context, tables []catalog.Table) (*Extractor, error) {
 		return nil, fmt.Errorf("lineage: open duckdb: %w", err)
 	}
 	x := &Extractor{db: db, tables: map[string]*tableInfo{}, byPlanName: map[string]*tableInfo{},
-		schemas: map[string]bool{}}
+		schemas: map[string]bool{}, reserved: map[string]bool{}}
 	x.cache, _ = lru.New[string, Result](cacheSize)
 	if err := x.setup(ctx, tables); err != nil {
 		for _, w := range x.all {
@@ -140,6 +141,26 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 	if err := exec(conn, "ATTACH ':memory:' AS "+glueCatalog); err != nil {
 		return err
 	}
+	// A Glue database may be named like one of DuckDB's own catalogs or
+	// schemas (temp, system, main, …): a two-part name starting with it is
+	// ambiguous to DuckDB, so bind qualifies such names in full.
+	names, err := conn.QueryContext(ctx, "SELECT database_name FROM duckdb_databases() WHERE database_name <> '"+glueCatalog+
+		"' UNION SELECT schema_name FROM duckdb_schemas() WHERE database_name <> '"+glueCatalog+"'")
+	if err != nil {
+		return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+	}
+	for names.Next() {
+		var n string
+		if err := names.Scan(&n); err != nil {
+			names.Close()
+			return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+		}
+		x.reserved[strings.ToLower(n)] = true
+	}
+	names.Close()
+	if err := names.Err(); err != nil {
+		return fmt.Errorf("lineage: list DuckDB's catalogs: %w", err)
+	}
 	// Pick one version per table.
 	chosen := map[string]*catalog.Table{}
 	var order []string
@@ -161,12 +182,6 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 		if dbName == "" || name == "" {
 			continue
 		}
-		if !x.schemas[dbName] {
-			if err := exec(conn, "CREATE SCHEMA IF NOT EXISTS "+glueCatalog+"."+quoteIdent(dbName)); err != nil {
-				return err
-			}
-			x.schemas[dbName] = true
-		}
 		info := &tableInfo{db: dbName, name: name, colset: map[string]bool{}}
 		var defs []string
 		for _, c := range t.AllColumns() {
@@ -181,12 +196,21 @@ func (x *Extractor) setup(ctx context.Context, tables []catalog.Table) error {
 		if len(defs) == 0 {
 			defs = []string{quoteIdent("__auditlake_no_columns") + " INTEGER"}
 		}
-		full := glueCatalog + "." + quoteIdent(dbName) + "." + quoteIdent(name)
-		if err := exec(conn, "CREATE TABLE "+full+" ("+strings.Join(defs, ", ")+")"); err != nil {
-			return err
-		}
 		x.tables[dbName+"."+name] = info
 		x.byPlanName[glueCatalog+"."+dbName+"."+name] = info
+		// DuckDB refuses a few names (a schema called information_schema
+		// or pg_catalog): such a table is resolved from the parse tree.
+		if !x.schemas[dbName] {
+			if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+glueCatalog+"."+quoteIdent(dbName)); err != nil {
+				info.unbound = firstLine(err.Error())
+				continue
+			}
+			x.schemas[dbName] = true
+		}
+		full := glueCatalog + "." + quoteIdent(dbName) + "." + quoteIdent(name)
+		if _, err := conn.ExecContext(ctx, "CREATE TABLE "+full+" ("+strings.Join(defs, ", ")+")"); err != nil {
+			info.unbound = firstLine(err.Error())
+		}
 	}
 	// Keep only projection pushdown (unused_columns): every other optimizer
 	// could drop a scan of an empty table (statistics propagation, empty
@@ -279,11 +303,7 @@ func (x *Extractor) Close() error {
 // means AwsDataCatalog). It never fails: what could not be read is said in
 // Result.Method and Result.Err.
 func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCatalog string) Result {
-	defDB := strings.ToLower(strings.TrimSpace(defaultDatabase))
-	defCat := strings.ToLower(strings.TrimSpace(defaultCatalog))
-	if defCat == "" {
-		defCat = glueCatalog
-	}
+	defDB, defCat := queryContext(defaultDatabase, defaultCatalog)
 	key := defDB + "\x00" + defCat + "\x00" + shapeKey(sql)
 	x.mu.Lock()
 	if x.closed {
@@ -304,7 +324,7 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 	case <-ctx.Done():
 		return Result{Err: ctx.Err().Error()}
 	}
-	r := x.extract(ctx, w, sql, defDB, defCat)
+	r := x.extract(ctx, w, sql, defDB, defCat, true)
 	x.workers <- w
 	if ctx.Err() == nil {
 		x.mu.Lock()
@@ -314,7 +334,19 @@ func (x *Extractor) Extract(ctx context.Context, sql, defaultDatabase, defaultCa
 	return r
 }
 
-func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, defCat string) Result {
+// queryContext normalizes a query's default database and catalog.
+func queryContext(database, catalog string) (db, cat string) {
+	db = strings.ToLower(strings.TrimSpace(database))
+	cat = strings.ToLower(strings.TrimSpace(catalog))
+	if cat == "" {
+		cat = glueCatalog
+	}
+	return db, cat
+}
+
+// extract runs the methods on worker wk. Without bind it stops at the parse
+// tree, as it does when binding fails (tests compare the two).
+func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, defCat string, bind bool) Result {
 	var r Result
 	st := classify(sqlText)
 	for _, w := range st.writes {
@@ -341,7 +373,7 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 		r.Err = joinErr(err.Error(), r.Err)
 		return r
 	}
-	w := newWalker(x.tables, defDB, defCat)
+	w := newWalker(x, defDB, defCat)
 	w.node(ast, nil)
 	if w.incomplete {
 		r.Err = joinErr("the parse tree holds constructs the tree walk skips", r.Err)
@@ -351,12 +383,23 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 		x.parsedLevel(&r, w)
 		return r
 	}
+	for _, ref := range w.refs {
+		if ref.info.unbound != "" {
+			r.Err = joinErr("DuckDB cannot create "+ref.info.db+"."+ref.info.name+" to bind against ("+ref.info.unbound+")", r.Err)
+			bind = false
+			break
+		}
+	}
+	if !bind {
+		x.parsedLevel(&r, w)
+		return r
+	}
 	// Only what the parser saw as one SELECT statement is bound.
 	useDB := ""
 	if w.bare {
 		useDB = defDB
 	}
-	scans, err := x.bind(ctx, wk, q, useDB, !w.hasCTE)
+	scans, err := x.bind(ctx, wk, q, ast, w, useDB)
 	if err != nil {
 		r.Err = joinErr(err.Error(), r.Err)
 		x.parsedLevel(&r, w)
@@ -365,18 +408,14 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 	r.Method = MethodExact
 	for _, a := range w.accs {
 		acc := Access{Database: a.db, Table: a.table, Star: a.star, Named: setList(a.named)}
-		cols, scanned := scans[a.info]
-		if !scanned {
-			// The planner dropped the scan (EXPLAIN's LIMIT 0, …): use the tree.
-			cols = parsedColumns(a)
-		}
-		all := map[string]bool{}
-		for c := range cols {
-			all[c] = true
-		}
-		// Columns the query names but the optimizer pruned (an unused column
-		// of a subquery or CTE) still need a grant: keep them.
-		for c := range a.named {
+		// The tree's columns are those the query names (the optimizer
+		// prunes an unused column of a subquery or CTE, but a grant must
+		// still allow it) and, under a *, all of the table's (Athena expands
+		// the * of a derived table or CTE before it knows which columns the
+		// outer query uses). The plan adds what only the binder resolves. A
+		// scan the planner dropped (LIMIT 0) leaves the tree's columns.
+		all := parsedColumns(a)
+		for c := range scans[a.info] {
 			all[c] = true
 		}
 		acc.Columns = nonNil(setList(all))
@@ -440,44 +479,64 @@ var bindErrors = map[string]bool{
 	"invalid input": true, "out of range": true, "syntax": true, "mismatch type": true,
 }
 
-// bind binds q and returns the columns each table scan needs. defDB is the
-// database bare table names resolve in ("" when q has none). It reads the
-// optimized logical plan (json_serialize_plan) when logical is set, else or
-// when DuckDB cannot plan or serialize it, EXPLAIN's physical plan. DuckDB
-// 1.5 fails, with a slow internal error, to serialize plans where projection
-// pushdown pruned a CTE's columns, so queries with a WITH clause go straight
-// to EXPLAIN.
-func (x *Extractor) bind(ctx context.Context, wk *worker, q, defDB string, logical bool) (map[*tableInfo]map[string]bool, error) {
+// bindError is why a query did not bind.
+type bindError struct {
+	kind string // json_serialize_plan's error_type, lower case ("" when unknown)
+	msg  string
+	pos  int // byte offset in the bound text the error points at (-1: none)
+}
+
+func (e *bindError) Error() string { return e.msg }
+
+// plan binds text and returns the columns each table scan needs. defDB is
+// the database bare table names resolve in ("" when text has none). It
+// reads the optimized logical plan (json_serialize_plan) when logical is
+// set, else or when DuckDB cannot plan or serialize it, EXPLAIN's physical
+// plan. DuckDB 1.5 fails, with a slow internal error, to serialize plans
+// where projection pushdown pruned a CTE's columns, so queries with a WITH
+// clause go straight to EXPLAIN.
+func (x *Extractor) plan(ctx context.Context, wk *worker, text, defDB string, logical bool) (map[*tableInfo]map[string]bool, *bindError) {
 	if defDB != "" && x.schemas[defDB] && wk.current != defDB {
 		if _, err := wk.conn.ExecContext(ctx, "USE "+glueCatalog+"."+quoteIdent(defDB)); err != nil {
-			return nil, fmt.Errorf("use %s: %s", defDB, firstLine(err.Error()))
+			return nil, &bindError{msg: fmt.Sprintf("use %s: %s", defDB, firstLine(err.Error())), pos: -1}
 		}
 		wk.current = defDB
 	}
 	if logical {
-		var doc string
-		if err := wk.planStmt.QueryRowContext(ctx, q).Scan(&doc); err == nil {
-			scans, errType, msg := logicalScans(doc, x.byPlanName)
-			if scans != nil {
-				return scans, nil
-			}
-			if bindErrors[errType] {
-				return nil, fmt.Errorf("bind: %s", msg)
-			}
+		if scans, e := x.logicalPlan(ctx, wk, text); scans != nil || (e != nil && bindErrors[e.kind]) {
+			return scans, e
 		}
 		// Anything else (a plan DuckDB cannot serialize) goes to EXPLAIN.
 	}
-	// q is one SELECT statement (the parser said so), so EXPLAIN plans it and
-	// runs nothing; the newline ends a trailing -- comment.
+	// text is one SELECT statement (the parser said so), so EXPLAIN plans it
+	// and runs nothing; the newline ends a trailing -- comment.
 	var key, plan string
-	if err := wk.conn.QueryRowContext(ctx, "EXPLAIN (FORMAT json) "+q+"\n").Scan(&key, &plan); err != nil {
-		return nil, fmt.Errorf("bind: %s", firstLine(err.Error()))
+	if err := wk.conn.QueryRowContext(ctx, "EXPLAIN (FORMAT json) "+text+"\n").Scan(&key, &plan); err != nil {
+		e := &bindError{msg: "bind: " + firstLine(err.Error()), pos: -1}
+		if typeError(e.msg) {
+			// EXPLAIN's message does not say where: the logical planner
+			// binds first and does.
+			if _, d := x.logicalPlan(ctx, wk, text); d != nil {
+				e.kind, e.pos = d.kind, d.pos
+			}
+		}
+		return nil, e
 	}
 	scans, err := scanColumns(plan, x.byPlanName)
 	if err != nil {
-		return nil, fmt.Errorf("read plan: %v", err)
+		return nil, &bindError{msg: fmt.Sprintf("read plan: %v", err), pos: -1}
 	}
 	return scans, nil
+}
+
+// logicalPlan reads json_serialize_plan's plan of text: the scans, or why
+// there are none.
+func (x *Extractor) logicalPlan(ctx context.Context, wk *worker, text string) (map[*tableInfo]map[string]bool, *bindError) {
+	var doc string
+	if err := wk.planStmt.QueryRowContext(ctx, text).Scan(&doc); err != nil {
+		return nil, &bindError{msg: "bind: " + firstLine(err.Error()), pos: -1}
+	}
+	return logicalScans(doc, x.byPlanName)
 }
 
 // parsedLevel fills r from the tree walk alone.

@@ -202,7 +202,7 @@ func (t toks) closing(i int) int {
 const (
 	stQuery   = iota // a query whose reads we extract (possibly inside CTAS, INSERT, …)
 	stNoRead         // reads no table data: SHOW, DESCRIBE, EXPLAIN, DDL, USE, …
-	stTables         // table level only: UPDATE, MERGE, ANALYZE, OPTIMIZE, VACUUM
+	stTables         // table level only: ANALYZE, OPTIMIZE, VACUUM, an UPDATE or MERGE of another shape
 	stUnknown        // not recognised: try the parser, then the token scan
 	stOpaque         // nothing can be read (EXECUTE of a prepared statement)
 )
@@ -356,12 +356,16 @@ func classifyToks(sql string, t toks, end int) statement {
 			}
 		}
 		return statement{kind: stUnknown, query: text(0)}
-	case "UPDATE":
-		name, _ := t.qualified(1)
-		st := statement{kind: stTables, writes: nameList(name), reads: nameList(name)}
-		st.reads = append(st.reads, tableNames(t)...)
-		return st
-	case "MERGE":
+	case "UPDATE", "MERGE":
+		if q, target, ok := dmlQuery(sql, t); ok {
+			return statement{kind: stQuery, query: q, writes: nameList(target)}
+		}
+		if t.kw(0) == "UPDATE" {
+			name, _ := t.qualified(1)
+			st := statement{kind: stTables, writes: nameList(name), reads: nameList(name)}
+			st.reads = append(st.reads, tableNames(t)...)
+			return st
+		}
 		i := 1
 		if t.kw(i) == "INTO" {
 			i++
@@ -573,22 +577,48 @@ func rewriteTrino(sql string) string {
 			}
 		}
 	}
+	out, _ := applyEdits(sql, edits)
+	return out
+}
+
+// applyEdits applies edits to s (an edit that overlaps an earlier one is
+// dropped) and returns the new text and a function that maps a byte offset
+// in it back to s (an offset inside a replacement maps to the start of what
+// it replaced).
+func applyEdits(s string, edits []edit) (string, func(int) int) {
 	if len(edits) == 0 {
-		return sql
+		return s, func(p int) int { return p }
 	}
 	sort.SliceStable(edits, func(a, b int) bool { return edits[a].start < edits[b].start })
 	var b strings.Builder
+	type moved struct{ newStart, newEnd, start, end int }
+	var done []moved
 	pos := 0
 	for _, e := range edits {
 		if e.start < pos {
 			continue
 		}
-		b.WriteString(sql[pos:e.start])
+		b.WriteString(s[pos:e.start])
+		n := b.Len()
 		b.WriteString(e.repl)
+		done = append(done, moved{n, b.Len(), e.start, e.end})
 		pos = e.end
 	}
-	b.WriteString(sql[pos:])
-	return b.String()
+	b.WriteString(s[pos:])
+	back := func(p int) int {
+		delta := 0 // new offset - old offset, after the edits before p
+		for _, m := range done {
+			if p < m.newStart {
+				break
+			}
+			if p < m.newEnd {
+				return m.start
+			}
+			delta = m.newEnd - m.end
+		}
+		return p - delta
+	}
+	return b.String(), back
 }
 
 var timeTravel = map[string]bool{"TIMESTAMP": true, "VERSION": true, "SYSTEM_TIME": true, "SYSTEM_VERSION": true}

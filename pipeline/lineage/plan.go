@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -26,16 +27,17 @@ type logicalOp struct {
 }
 
 // logicalScans reads json_serialize_plan's output. scans is nil when DuckDB
-// could not plan or serialize the query; errType and msg say why.
-func logicalScans(doc string, byPlanName map[string]*tableInfo) (scans map[*tableInfo]map[string]bool, errType, msg string) {
+// could not plan or serialize the query; the error says why.
+func logicalScans(doc string, byPlanName map[string]*tableInfo) (scans map[*tableInfo]map[string]bool, _ *bindError) {
 	var out struct {
 		Error        bool        `json:"error"`
 		ErrorType    string      `json:"error_type"`
 		ErrorMessage string      `json:"error_message"`
+		Position     string      `json:"position"`
 		Plans        []logicalOp `json:"plans"`
 	}
 	if err := json.Unmarshal([]byte(doc), &out); err != nil {
-		return nil, "json", err.Error()
+		return nil, &bindError{kind: "json", msg: "bind: " + err.Error(), pos: -1}
 	}
 	if out.Error {
 		t := strings.ToLower(out.ErrorType)
@@ -43,7 +45,11 @@ func logicalScans(doc string, byPlanName map[string]*tableInfo) (scans map[*tabl
 		if name != "" {
 			name = strings.ToUpper(name[:1]) + name[1:] + " Error: "
 		}
-		return nil, t, name + firstLine(out.ErrorMessage)
+		pos, err := strconv.Atoi(out.Position)
+		if err != nil {
+			pos = -1
+		}
+		return nil, &bindError{kind: t, msg: "bind: " + name + firstLine(out.ErrorMessage), pos: pos}
 	}
 	scans = map[*tableInfo]map[string]bool{}
 	var walk func(op *logicalOp)
@@ -73,7 +79,7 @@ func logicalScans(doc string, byPlanName map[string]*tableInfo) (scans map[*tabl
 	for i := range out.Plans {
 		walk(&out.Plans[i])
 	}
-	return scans, "", ""
+	return scans, nil
 }
 
 // planNode is one operator of DuckDB's EXPLAIN (FORMAT json) physical plan:

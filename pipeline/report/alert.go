@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/auditlake/auditlake/pipeline/store"
+	"github.com/auditlake/auditlake/pipeline/terminal"
 )
 
 // AlertOptions say where the alert state lives and where new findings go.
@@ -407,7 +408,7 @@ func (f alertFinding) line() string {
 	if f.detail != "" {
 		s += " - " + f.detail
 	}
-	return plain(s)
+	return terminal.Escape(s)
 }
 
 // slackEscape escapes text for Slack mrkdwn: & < > are the control
@@ -465,7 +466,7 @@ func sendWebhook(ctx context.Context, client *http.Client, hook string, fs []ale
 			snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 			if resp.StatusCode < 200 || resp.StatusCode > 299 {
 				msg := fmt.Sprintf("webhook %s: HTTP status %s", where, resp.Status)
-				if s := strings.TrimSpace(plain(string(snippet))); s != "" {
+				if s := strings.TrimSpace(terminal.Escape(string(snippet))); s != "" {
 					msg += ": " + s
 				}
 				return errors.New(msg)
@@ -575,7 +576,7 @@ func publishSNS(ctx context.Context, topic string, fs []alertFinding, delivered 
 			if err != nil {
 				var ae smithy.APIError
 				if errors.As(err, &ae) {
-					return fmt.Errorf("sns publish to %s: %s: %s", topic, plain(ae.ErrorCode()), plain(ae.ErrorMessage()))
+					return fmt.Errorf("sns publish to %s: %s: %s", topic, terminal.Escape(ae.ErrorCode()), terminal.Escape(ae.ErrorMessage()))
 				}
 				return fmt.Errorf("sns publish to %s: %w", topic, err)
 			}

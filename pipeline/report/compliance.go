@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
 	"time"
@@ -18,8 +17,11 @@ var ComplianceFormats = []string{"md", "json", "html"}
 // complianceSection is one table of the compliance report.
 type complianceSection struct {
 	ID, Title, Note string
-	Columns         []string
-	Rows            [][]any
+	// Record: the section is one row, shown as a list of name: value (the
+	// summary).
+	Record  bool
+	Columns []string
+	Rows    [][]any
 }
 
 type complianceDoc struct {
@@ -29,11 +31,14 @@ type complianceDoc struct {
 }
 
 // Compliance writes the compliance report of [since, until) (a zero bound
-// is open) to w as md, json or html: the access matrix (profiles × tables
-// × columns read successfully), findings by rule and severity and each
-// finding, denied attempts, the share of data access no Studio profile is
-// attributed to, and ingestion completeness per source and hour with the
-// CloudTrail digest coverage. Call LoadPolicy first (the findings view);
+// is open) to w as md, json or html: a summary (accesses, profiles,
+// sensitive reads, findings by severity, denied attempts, the share of
+// data access no Studio profile is attributed to, ingestion completeness),
+// the access matrix (profiles × tables, and the columns read), findings
+// by rule, severity and day and each finding, denied attempts per profile
+// and each one, and ingestion per source and hour with the CloudTrail
+// digest coverage: the sections of queries/compliance/, the same numbers
+// in every format (the HTML adds charts drawn from them). Call LoadPolicy first (the findings view);
 // Compliance (re)loads the manifest tables itself. The output depends only
 // on the lake, the policy and the window: no generation time, every table
 // in a total order. Every value from the logs is escaped for the format.
@@ -66,7 +71,7 @@ func (r *Report) Compliance(ctx context.Context, since, until time.Time, w io.Wr
 	case "json":
 		return doc.json(w)
 	}
-	return complianceHTML.Execute(w, doc.htmlView())
+	return doc.html(w)
 }
 
 func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*complianceDoc, error) {
@@ -80,12 +85,13 @@ func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*co
 		hi = until.UTC()
 		doc.Until = hi.Format(time.RFC3339)
 	}
-	add := func(id, title, note, q string) error {
-		rows, err := r.Query(ctx, q, lo, hi)
+	add := func(id string, q queries.Query) error {
+		rows, err := r.Query(ctx, q.Body(), lo, hi)
 		if err != nil {
 			return fmt.Errorf("compliance %s: %w", id, err)
 		}
-		doc.Sections = append(doc.Sections, &complianceSection{ID: id, Title: title, Note: note, Columns: rows.Columns, Rows: rows.Values})
+		doc.Sections = append(doc.Sections, &complianceSection{ID: id, Title: q.Header["title"], Note: q.Header["note"],
+			Record: q.Header["layout"] == "record", Columns: rows.Columns, Rows: rows.Values})
 		return nil
 	}
 	// The sections, in order: queries/compliance/NN_<id>.sql.
@@ -95,7 +101,7 @@ func (r *Report) complianceDoc(ctx context.Context, since, until time.Time) (*co
 			return nil, err
 		}
 		_, id, _ := strings.Cut(strings.TrimPrefix(name, "compliance/"), "_")
-		if err := add(id, q.Header["title"], q.Header["note"], q.Body()); err != nil {
+		if err := add(id, q); err != nil {
 			return nil, err
 		}
 	}
@@ -123,6 +129,12 @@ func (d *complianceDoc) markdown(w io.Writer) error {
 		}
 		if len(s.Rows) == 0 {
 			b.WriteString("None.\n")
+			continue
+		}
+		if s.Record {
+			for i, c := range s.Columns {
+				fmt.Fprintf(&b, "- %s: %s\n", markdown(c), markdown(text(s.Rows[0][i])))
+			}
 			continue
 		}
 		fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(s.Columns, " | "), strings.Repeat("---|", len(s.Columns)))
@@ -170,62 +182,3 @@ func (d *complianceDoc) json(w io.Writer) error {
 	_, err = w.Write(append(b, '\n'))
 	return err
 }
-
-type htmlSection struct {
-	ID, Title, Note string
-	Columns         []string
-	Rows            [][]string
-}
-
-func (d *complianceDoc) htmlView() any {
-	var secs []htmlSection
-	for _, s := range d.Sections {
-		h := htmlSection{ID: s.ID, Title: s.Title, Note: s.Note, Columns: s.Columns}
-		for _, row := range s.Rows {
-			cells := make([]string, len(row))
-			for i, v := range row {
-				cells[i] = htmlText(text(v))
-			}
-			h.Rows = append(h.Rows, cells)
-		}
-		secs = append(secs, h)
-	}
-	return struct {
-		Window   string
-		Snapshot string
-		Sections []htmlSection
-	}{d.window(), d.Snapshot, secs}
-}
-
-// complianceHTML is self-contained: inline CSS, no script, no external
-// resource (the Content-Security-Policy forbids them too); html/template
-// escapes every value.
-var complianceHTML = template.Must(template.New("compliance").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Compliance report</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; white-space: pre-wrap; word-break: break-all; }
-th { background: #f0f0f0; }
-.note { color: #555; } .none { color: #777; font-style: italic; }
-</style>
-</head>
-<body>
-<h1>Compliance report</h1>
-<p>Window: {{.Window}}.</p>
-<p>Lake snapshot: {{.Snapshot}} (reproduce with --as-of).</p>
-{{range .Sections}}<h2 id="{{.ID}}">{{.Title}}</h2>
-{{if .Note}}<p class="note">{{.Note}}</p>
-{{end}}{{if .Rows}}<table>
-<tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
-{{else}}<p class="none">None.</p>
-{{end}}{{end}}</body>
-</html>
-`))

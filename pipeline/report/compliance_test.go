@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ const (
 	trailDir  = "/logs/trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2026/07/01/"
 	trail1105 = "111122223333_CloudTrail_us-east-1_20260701T1105Z_26c7563e2e13fe59.json"
 	trail1005 = "111122223333_CloudTrail_us-east-1_20260701T1005Z_396663ab5d07e762.json"
+	trail1305 = "111122223333_CloudTrail_us-east-1_20260701T1305Z_e0ca09c60d510b32.json"
 )
 
 var (
@@ -153,6 +155,17 @@ func TestLogDeliveryGapMissingFile(t *testing.T) {
 
 func compliance(t *testing.T, r *Report, format string) []byte {
 	t.Helper()
+	b := complianceRaw(t, r, format)
+	if !snapshotLine.Match(b) {
+		t.Errorf("the %s report does not state the lake snapshot", format)
+	}
+	// Snapshot ids and times differ from lake to lake: the rest is compared.
+	return snapshotLine.ReplaceAll(b, []byte("${1}SNAPSHOT"))
+}
+
+// complianceRaw is the scenario policy's compliance report of the window.
+func complianceRaw(t *testing.T, r *Report, format string) []byte {
+	t.Helper()
 	ctx := context.Background()
 	p, err := policy.Parse([]byte(scenarioPolicy(t)), "policy.yaml")
 	if err != nil {
@@ -168,11 +181,7 @@ func compliance(t *testing.T, r *Report, format string) []byte {
 	if err := r.Compliance(ctx, windowSince, windowUntil, &b, format); err != nil {
 		t.Fatal(err)
 	}
-	if !snapshotLine.Match(b.Bytes()) {
-		t.Errorf("the %s report does not state the lake snapshot", format)
-	}
-	// Snapshot ids and times differ from lake to lake: the rest is compared.
-	return snapshotLine.ReplaceAll(b.Bytes(), []byte("${1}SNAPSHOT"))
+	return b.Bytes()
 }
 
 var snapshotLine = regexp.MustCompile(`(Lake snapshot: |"snapshot": ")[a-z_\\]+ (?:[0-9]+ \\?\([^)]*\)|empty)(?:, [a-z_\\]+ (?:[0-9]+ \\?\([^)]*\)|empty))*(?:, derived tables of build [0-9TZ.a-f]+-[0-9a-f]+)?`)
@@ -229,37 +238,48 @@ func TestComplianceErrors(t *testing.T) {
 	}
 }
 
-// A denied call whose error code carries markup: the HTML report shows it
-// as text, holds no script and loads nothing.
+// A denied call whose error code carries markup, and a caller whose ARN
+// does: the HTML report shows both as text (in tables and in the SVG
+// charts), holds no script and loads nothing.
 func TestComplianceHTMLEscapes(t *testing.T) {
 	const evil = `AccessDeniedException<script>alert(1)</script><img src=x onerror=alert(2)>`
+	const bob = `"arn": "arn:aws:iam::111122223333:user/contractor-bob"`
 	r := tempLake(t, func(logs string) {
-		f := logs + strings.TrimPrefix(trailDir, "/logs") + trail1005
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+		edit := func(name, old, new string) {
+			f := logs + strings.TrimPrefix(trailDir, "/logs") + name
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := strings.ReplaceAll(string(b), old, new)
+			if s == string(b) {
+				t.Fatalf("%s: no %s to replace", name, old)
+			}
+			if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		s := strings.Replace(string(b), `"errorCode": "AccessDeniedException"`, `"errorCode": "`+strings.ReplaceAll(evil, `"`, `\"`)+`"`, 1)
-		if s == string(b) {
-			t.Fatal("no errorCode to replace")
-		}
-		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		edit(trail1005, `"errorCode": "AccessDeniedException"`, `"errorCode": "`+strings.ReplaceAll(evil, `"`, `\"`)+`"`)
+		edit(trail1305, bob, strings.TrimSuffix(bob, `"`)+`<svg onload=alert(4)>"`)
 	})
 	out := string(compliance(t, r, "html"))
-	if !strings.Contains(out, "AccessDeniedException&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;") {
-		t.Errorf("injected value not shown escaped:\n%s", out)
+	for _, want := range []string{
+		"AccessDeniedException&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;",
+		"<title>user/contractor-bob&lt;svg onload=alert(4)&gt;</title>", // a label of the denied-attempts chart
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("injected value not shown escaped (%s):\n%s", want, out)
+		}
 	}
 	lower := strings.ToLower(out)
-	for _, bad := range []string{"<script", "<img", "<link", "src=\"", "href=", "http://", "https://", "@import", "url("} {
-		if strings.Contains(lower, bad) {
+	for _, bad := range []string{"<script", "<img", "<svg onload", "onload=", "<link", "src=\"", "href=", "http://", "https://", "@import", "url("} {
+		if strings.Contains(strings.ReplaceAll(lower, "onload=alert(4)&gt;", ""), bad) {
 			t.Errorf("HTML report holds %q", bad)
 		}
 	}
 	md := string(compliance(t, r, "md"))
-	if strings.Contains(md, "<script") {
-		t.Error("Markdown report holds <script")
+	if strings.Contains(md, "<script") || strings.Contains(md, "<svg") {
+		t.Error("Markdown report holds markup")
 	}
 }
 
@@ -277,9 +297,12 @@ func TestControlBytesNeverLeaveRaw(t *testing.T) {
 			t.Errorf("--format %s writes raw control bytes: %q", format, b.String())
 		}
 	}
-	doc := &complianceDoc{Snapshot: "events 1 (x)", Sections: []*complianceSection{{ID: "s", Title: "S", Columns: []string{"user_agent"}, Rows: [][]any{{evil}}}}}
+	doc := &complianceDoc{Snapshot: "events 1 (x)", Sections: []*complianceSection{
+		{ID: "s", Title: "S", Columns: []string{"user_agent"}, Rows: [][]any{{evil}}},
+		{ID: "denied_by_profile", Title: "D", Columns: []string{"who", "denied_calls", "denied_columns"}, Rows: [][]any{{evil, int64(1), int64(0)}}},
+	}}
 	var h bytes.Buffer
-	if err := complianceHTML.Execute(&h, doc.htmlView()); err != nil {
+	if err := doc.html(&h); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(h.String(), "\x1b\x00\x07") || !strings.Contains(h.String(), `\x1b[2J`) {
@@ -337,4 +360,159 @@ func TestFarApartTimestampsBoundTheHourSeries(t *testing.T) {
 		}
 	}
 	t.Logf("findings and compliance over 0001–9999 in %s", time.Since(start))
+}
+
+// The summary's numbers are the same in the JSON, the Markdown and the
+// HTML; the charts draw the numbers of their sections; and on the
+// scenario they are the hand-checked ones.
+func TestComplianceFormatsCarryTheSameNumbers(t *testing.T) {
+	r := openScenario(t)
+	var doc struct {
+		Sections []struct {
+			ID      string
+			Columns []string
+			Rows    []map[string]any
+		}
+	}
+	if err := json.Unmarshal(compliance(t, r, "json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	section := func(id string) []map[string]any {
+		for _, s := range doc.Sections {
+			if s.ID == id {
+				return s.Rows
+			}
+		}
+		t.Fatalf("no section %s", id)
+		return nil
+	}
+	summary := section("summary")
+	if len(summary) != 1 {
+		t.Fatalf("summary rows: %v", summary)
+	}
+	jsonVal := map[string]string{}
+	for k, v := range summary[0] {
+		jsonVal[k] = fmt.Sprint(v)
+	}
+	// Hand-checked on the scenario (testdata/scenario, its README).
+	for k, want := range map[string]string{"accesses": "9", "profiles": "4", "tables": "4", "sensitive_reads": "1",
+		"findings": "15", "findings_high": "8", "findings_medium": "7", "findings_low": "0", "denied_calls": "5",
+		"denied_columns": "5", "data_accesses": "16", "unattributed": "2", "unattributed_percent": "12.5",
+		"sources": "3", "objects": "9", "gap_hours": "6", "digest_listed": "6", "digest_ingested": "6"} {
+		if jsonVal[k] != want {
+			t.Errorf("summary %s = %s, want %s", k, jsonVal[k], want)
+		}
+	}
+
+	md := string(compliance(t, r, "md"))
+	mdSummary, _, _ := strings.Cut(strings.SplitN(md, "## Summary\n", 2)[1], "\n## ")
+	mdVal := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^- ([a-z\\_]+): (.*)$`).FindAllStringSubmatch(mdSummary, -1) {
+		mdVal[strings.ReplaceAll(m[1], `\_`, "_")] = m[2]
+	}
+	html := string(compliance(t, r, "html"))
+	htmlVal := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-measure="([a-z_]+)"[^>]*>([^<]*)<`).FindAllStringSubmatch(html, -1) {
+		htmlVal[m[1]] = m[2]
+	}
+	if len(jsonVal) != 20 {
+		t.Errorf("%d summary numbers, want 20: %v", len(jsonVal), jsonVal)
+	}
+	for k, v := range jsonVal {
+		if mdVal[k] != v || htmlVal[k] != v {
+			t.Errorf("summary %s: json %s, md %q, html %q", k, v, mdVal[k], htmlVal[k])
+		}
+	}
+
+	// Each chart's marks say the numbers of its section.
+	marks := func(chart string) []string {
+		fig := regexp.MustCompile(`(?s)<figure id="` + chart + `">.*?</figure>`).FindString(html)
+		var out []string
+		for _, m := range regexp.MustCompile(`<rect class="mark"[^>]*><title>([^<]*)</title>`).FindAllStringSubmatch(fig, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	var want []string
+	for _, row := range section("findings_by_day") {
+		want = append(want, fmt.Sprintf("%s: %v %s findings", row["day"], row["findings"], row["severity"]))
+	}
+	if got := marks("chart-findings-per-day"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("findings per day: %q, want %q", got, want)
+	}
+	want = nil
+	for _, row := range section("access_by_table") {
+		w := fmt.Sprintf("%s read %s: %v access", row["studio_profile"], row["table"], row["accesses"])
+		if row["accesses"] != float64(1) {
+			w += "es"
+		}
+		if n := row["sensitive_columns"]; n != float64(0) {
+			w += fmt.Sprintf(", %v sensitive column", n)
+		}
+		want = append(want, w)
+	}
+	if got := marks("chart-access-heat-map"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("heat map: %q, want %q", got, want)
+	}
+	n := 0
+	for _, row := range section("ingestion_by_hour") {
+		if row["gap"] == true {
+			n++
+		}
+	}
+	if got := strings.Count(strings.Join(marks("chart-ingestion"), "|"), "no events (a gap)"); got != n || n != 6 {
+		t.Errorf("ingestion chart: %d gaps drawn, section has %d (want 6)", got, n)
+	}
+	calls := 0.0
+	for _, row := range section("denied_by_profile") {
+		calls += row["denied_calls"].(float64)
+	}
+	if got := len(marks("chart-denied")); calls != 5 || got != 6 { // 4 callers: 3 with calls refused, 3 with columns refused
+		t.Errorf("denied chart: %d marks, %v calls refused", got, calls)
+	}
+}
+
+// The HTML is read in this order: the summary, the charts, the access
+// matrix (profiles × tables, each cell opening to its columns, sensitive
+// ones marked), findings grouped by rule, then the tables.
+func TestComplianceHTMLLayout(t *testing.T) {
+	html := string(compliance(t, openScenario(t), "html"))
+	order := []string{`<section id="summary">`, `class="cards"`, `<figure id="chart-findings-per-day">`, `<figure id="chart-access-heat-map">`,
+		`<figure id="chart-ingestion">`, `<figure id="chart-denied">`, `<section id="matrix">`, `<table class="matrix">`,
+		`<section id="findings">`, `<section id="denied">`, `<section id="attribution">`, `<section id="ingestion">`}
+	at := -1
+	for _, s := range order {
+		i := strings.Index(html, s)
+		if i <= at {
+			t.Errorf("%s at %d, not after the part before (%d)", s, i, at)
+		}
+		at = i
+	}
+	matrix := regexp.MustCompile(`(?s)<table class="matrix">.*?</table>`).FindString(html)
+	if got := strings.Count(matrix, `<th class="t"`); got != 4 {
+		t.Errorf("matrix: %d tables, want 4", got)
+	}
+	if got := strings.Count(matrix, "<tr>") - 1; got != 5 {
+		t.Errorf("matrix: %d profiles, want 5", got)
+	}
+	if got := strings.Count(matrix, "<details>"); got != 6 {
+		t.Errorf("matrix: %d cells, want 6", got)
+	}
+	if !regexp.MustCompile(`data-scientist-full</th><td class="m h5"><details><summary[^>]*>4 <span class="badge sensitive">1 sensitive</span></summary>\s*<ul>[^\n]*<li>customer_id: 1 \(athena\) <span class="badge sensitive">sensitive</span></li>`).MatchString(matrix) {
+		t.Errorf("matrix: the full profile's sensitive read is not marked:\n%s", matrix)
+	}
+	// One group per rule, the high ones first.
+	var rules []string
+	for _, m := range regexp.MustCompile(`<div class="group"><h3><span class="sev ([a-z]+)">[a-z]+</span> ([a-z0-9_]+) `).FindAllStringSubmatch(html, -1) {
+		rules = append(rules, m[1]+" "+m[2])
+	}
+	want := "high audit_trail_tampering|high lf_bypass_s3_read|high lf_permission_change|high sagemaker_job_without_vpc|high s3_outside_vpc_endpoint|" +
+		"medium sagemaker_without_kms|medium access_denied_burst|medium sagemaker_unapproved_instance_type|medium sensitive_column_read|medium unattributed_data_access"
+	if strings.Join(rules, "|") != want {
+		t.Errorf("finding groups:\n%s\nwant\n%s", strings.Join(rules, "|"), want)
+	}
+	// A long ARN is shortened, the whole of it on hover and in print.
+	if !strings.Contains(html, `<span class="short" title="arn:aws:iam::111122223333:user/contractor-bob">user/contractor-bob</span><span class="full">arn:aws:iam::111122223333:user/contractor-bob</span>`) {
+		t.Error("no shortened ARN with its whole value")
+	}
 }

@@ -8,25 +8,17 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/auditlake/auditlake/pipeline/terminal"
 )
 
 // Formats lists the output formats.
 var Formats = []string{"table", "csv", "json", "md"}
 
-// Write prints rows in a format (see NewWriter).
+// Write prints rows in a format (see NewWriter), every value in full.
 func Write(w io.Writer, format string, rows *Rows) error {
-	out, err := NewWriter(w, format, rows.Columns)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows.Values {
-		if err := out.Row(r); err != nil {
-			return err
-		}
-	}
-	return out.Flush()
+	return Display{}.Write(w, format, rows)
 }
 
 // RowWriter prints rows one at a time in a format, so that an answer of
@@ -47,19 +39,33 @@ func (w *RowWriter) Row(vals []any) error { return w.row(vals) }
 // Flush ends the output.
 func (w *RowWriter) Flush() error { return w.flush() }
 
-// NewWriter starts printing rows with the given columns in a format.
+// NewWriter starts printing rows with the given columns in a format,
+// every value in full.
 func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
+	return Display{}.NewWriter(w, format, cols)
+}
+
+// NewWriter starts printing rows with the given columns in a format; a
+// table is laid out for d (the other formats are for programs: always
+// every column in full).
+func (d Display) NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
 	out := &RowWriter{cols: cols}
 	switch format {
 	case "table", "":
+		if d.Width > 0 {
+			s := newScreen(d, cols)
+			out.row = func(r []any) error { s.add(r); return nil }
+			out.flush = func() error { return s.flush(w) }
+			break
+		}
 		// Columns aligned as text/tabwriter would (cells padded to the
 		// widest in runes plus two spaces, the last cell not padded), with
 		// the widths counted once at the end: a table waits for its last row.
-		t := &table{w: w, rows: [][]string{cols}}
+		t := &table{w: w, rows: [][]string{cols}, cols: cols, color: d.Color}
 		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
-				cells[i] = plain(text(v))
+				cells[i] = terminal.Escape(text(v))
 			}
 			t.rows = append(t.rows, cells)
 			return nil
@@ -71,7 +77,7 @@ func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
 		out.row = func(r []any) error {
 			cells := make([]string, len(r))
 			for i, v := range r {
-				cells[i] = csvSafe(plain(text(v)))
+				cells[i] = csvSafe(terminal.Escape(text(v)))
 			}
 			return cw.Write(cells)
 		}
@@ -110,8 +116,10 @@ func NewWriter(w io.Writer, format string, cols []string) (*RowWriter, error) {
 
 // table holds a table's cells until they can be aligned.
 type table struct {
-	w    io.Writer
-	rows [][]string
+	w     io.Writer
+	rows  [][]string
+	cols  []string
+	color bool // bold header, coloured severities and outcomes
 }
 
 func (t *table) flush() error {
@@ -128,9 +136,13 @@ func (t *table) flush() error {
 		}
 	}
 	bw := bufio.NewWriterSize(t.w, 64<<10)
-	for _, r := range t.rows {
+	for n, r := range t.rows {
 		for i, c := range r {
-			bw.WriteString(c)
+			st := valueStyle(t.cols[i], c)
+			if n == 0 {
+				st = terminal.Bold
+			}
+			bw.WriteString(terminal.Paint(c, st, t.color))
 			if i < len(r)-1 {
 				for n := widths[i] - utf8.RuneCountInString(c) + 2; n > 0; n-- {
 					bw.WriteByte(' ')
@@ -165,40 +177,11 @@ func jsonValue(v any) any {
 	return v
 }
 
-// plain escapes control characters (a log value must not move the cursor,
-// clear the screen or forge table rows).
-func plain(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // htmlText escapes control characters but newlines and tabs (the report's
-// cells wrap them) before html/template escapes the markup: a log value
-// must not carry a raw ESC or NUL into the page.
-func htmlText(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// cells wrap them), and the bidirectional controls, before html/template
+// escapes the markup: a log value must not carry a raw ESC or NUL into the
+// page, nor reorder what it shows.
+func htmlText(s string) string { return terminal.EscapeText(s) }
 
 // csvSafe defuses spreadsheet formula injection (OWASP): a cell starting
 // with = + - @ or a tab or carriage return is prefixed with a quote.
@@ -210,7 +193,7 @@ func csvSafe(s string) string {
 }
 
 func markdown(s string) string {
-	s = plain(s)
+	s = terminal.Escape(s)
 	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
 	return r.Replace(s)
 }

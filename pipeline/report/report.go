@@ -14,6 +14,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline/chain"
 	"github.com/auditlake/auditlake/pipeline/lakedb"
+	"github.com/auditlake/auditlake/pipeline/progress"
 	"github.com/auditlake/auditlake/pipeline/store"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
@@ -37,8 +38,8 @@ type Options struct {
 	NoBuild bool
 	// Full rebuilds every day of the derived tables.
 	Full bool
-	// Progress, when not nil, gets a line per step a build runs.
-	Progress io.Writer
+	// Progress, when set, is told the steps a build runs.
+	Progress progress.Meter
 	// BuildMemoryLimit bounds DuckDB's memory during a build (DuckDB's
 	// syntax, e.g. "6GB"; empty: chain.BuildMemoryLimit).
 	BuildMemoryLimit string
@@ -192,11 +193,12 @@ func (r *Report) Each(ctx context.Context, header func([]string) error, row func
 	return rows.Err()
 }
 
-// Stream runs a SELECT and prints its rows as they come, in a format.
-func (r *Report) Stream(ctx context.Context, w io.Writer, format string, q string, args ...any) error {
+// Stream runs a SELECT and prints its rows as they come, in a format laid
+// out for d.
+func (r *Report) Stream(ctx context.Context, w io.Writer, format string, d Display, q string, args ...any) error {
 	var out *RowWriter
 	err := r.Each(ctx, func(cols []string) (err error) {
-		out, err = NewWriter(w, format, cols)
+		out, err = d.NewWriter(w, format, cols)
 		return err
 	}, func(vals []any) error { return out.Row(vals) }, q, args...)
 	if err != nil {

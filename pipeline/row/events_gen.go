@@ -20,7 +20,7 @@ type Event struct {
 	ErrorCode           string    `parquet:"error_code,optional"`               // errorCode as logged
 	ErrorMessage        string    `parquet:"error_message,optional"`            // errorMessage as logged
 	AccountID           string    `parquet:"account_id,optional"`               // Account the event belongs to (recipientAccountId, else the principal's account)
-	Region              string    `parquet:"region,optional"`                   // AWS Region of the call (awsRegion)
+	Region              string    `parquet:"region,optional"`                   // AWS Region of the call (awsRegion); for access-log lines the bucket's Region (from the Host heade…
 	PrincipalType       string    `parquet:"principal_type,optional"`           // userIdentity.type
 	PrincipalID         string    `parquet:"principal_id,optional"`             // userIdentity.principalId (for temporary credentials it ends in ':<session name>')
 	PrincipalARN        string    `parquet:"principal_arn,optional"`            // Most specific ARN of the caller
@@ -78,6 +78,7 @@ type Event struct {
 	Raw                 string    `parquet:"raw,optional"`                      // The original record (CloudTrail JSON or access-log line), credentials redacted
 	SourceObject        string    `parquet:"source_object,optional"`            // Object the record was read from (s3://bucket/key or a local path)
 	SourceOffset        int64     `parquet:"source_offset"`                     // Byte offset of the record in the decompressed object
+	SourceRegion        string    `parquet:"source_region,optional"`            // S3 access log field 27, Source region
 }
 
 // Less orders rows within a data file: studio_profile, source_identity, event_time, event_id (schemas/events.yaml sort).

@@ -9,7 +9,10 @@
 // them by hand.
 package row
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // log_source values.
 const (
@@ -23,6 +26,21 @@ const (
 	OutcomeDenied  = "denied"
 	OutcomeError   = "error"
 )
+
+// IsDeniedCode reports whether an error code says the caller was refused
+// (outcome 'denied' rather than 'error'), whichever service logged it:
+// AccessDenied, AccessDeniedException, UnauthorizedOperation, Forbidden,
+// NotAuthorized, AuthorizationError, AuthFailure, AllAccessDisabled and the
+// like, in any case.
+func IsDeniedCode(code string) bool {
+	c := strings.ToLower(code)
+	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "notauthorized", "authorizationerror", "authfailure", "allaccessdisabled"} {
+		if strings.Contains(c, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // Final Athena query states (athena_queries.state): only these are stored.
 const (

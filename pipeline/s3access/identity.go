@@ -3,6 +3,7 @@ package s3access
 import (
 	"strings"
 
+	"github.com/auditlake/auditlake/pipeline/arns"
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
 
@@ -53,58 +54,28 @@ func requesterIdentity(req string, ev *lake.Event) {
 }
 
 // arnIdentity maps an IAM or STS ARN: arn:partition:service:region:account:resource.
-func arnIdentity(arn string, ev *lake.Event) {
-	ev.PrincipalARN = arn
+func arnIdentity(s string, ev *lake.Event) {
+	ev.PrincipalARN = s
 	ev.PrincipalType = "Unknown"
-	parts := [5]string{}
-	rest := arn
-	for i := range parts {
-		var ok bool
-		parts[i], rest, ok = strings.Cut(rest, ":")
-		if !ok {
-			return
-		}
+	a, ok := arns.Parse(s)
+	if !ok {
+		return
 	}
-	partition, service, account, resource := parts[1], parts[2], parts[4], rest
-	ev.PrincipalAccountID = account
-	switch service {
-	case "sts":
-		switch {
-		case strings.HasPrefix(resource, "assumed-role/"):
-			role, session, ok := strings.Cut(resource[len("assumed-role/"):], "/")
-			ev.PrincipalType = "AssumedRole"
-			if role != "" {
-				ev.RoleARN = "arn:" + partition + ":iam::" + account + ":role/" + role
-			}
-			if ok {
-				ev.SessionName = session
-				if strings.HasPrefix(session, "AWSLF-") {
-					ev.LFSession = session
-				}
-			}
-		case strings.HasPrefix(resource, "federated-user/"):
-			ev.PrincipalType = "FederatedUser"
-			ev.UserName = resource[len("federated-user/"):]
-		}
-	case "iam":
-		switch {
-		case resource == "root":
-			ev.PrincipalType = "Root"
-		case strings.HasPrefix(resource, "user/"):
-			ev.PrincipalType = "IAMUser"
-			name := resource[strings.LastIndexByte(resource, '/')+1:]
-			if account == "cloudfront" {
-				// A CloudFront origin access identity: the name has spaces
-				// and the "account" is not one.
-				name = resource[len("user/"):]
-				ev.InvokedBy = "cloudfront.amazonaws.com"
-				ev.PrincipalAccountID = ""
-			}
-			ev.UserName = name
-		case strings.HasPrefix(resource, "role/"):
-			ev.PrincipalType = "Role"
-			ev.RoleARN = arn
-		}
+	ev.PrincipalAccountID = a.Account
+	p := arns.PrincipalOf(s)
+	if p.Type != "" {
+		ev.PrincipalType = p.Type
+	}
+	ev.RoleARN, ev.SessionName, ev.UserName = p.RoleARN, p.Session, p.UserName
+	if strings.HasPrefix(p.Session, "AWSLF-") {
+		ev.LFSession = p.Session
+	}
+	if p.Type == "IAMUser" && a.Account == "cloudfront" {
+		// A CloudFront origin access identity: the name has spaces and
+		// the "account" is not one.
+		ev.UserName = a.Resource[len("user/"):]
+		ev.InvokedBy = "cloudfront.amazonaws.com"
+		ev.PrincipalAccountID = ""
 	}
 }
 
@@ -203,4 +174,47 @@ func isRegion(s string) bool {
 		s = rest
 	}
 	return false
+}
+
+// BucketRegion is the Region of the bucket an access-log line is about:
+// the one its Host header names, else its access point ARN's, else the one
+// in the log object's key when the logs are delivered with partitioned
+// prefixes (…/<source account>/<source region>/<source bucket>/YYYY/MM/DD/…,
+// where the source bucket is the line's bucket); "" when none says.
+func BucketRegion(host, accessPointARN, object, bucket string) string {
+	if r := RegionFromHost(host); r != "" {
+		return r
+	}
+	if r := arns.Region(accessPointARN); isRegion(r) {
+		return r
+	}
+	return regionFromLogKey(object, bucket)
+}
+
+// regionFromLogKey finds <account>/<region>/<bucket>/YYYY/MM/DD in a
+// partitioned log object key.
+func regionFromLogKey(object, bucket string) string {
+	if bucket == "" {
+		return ""
+	}
+	segs := strings.Split(object, "/")
+	for i := 0; i+5 < len(segs); i++ {
+		if segs[i+2] == bucket && isAccountID(segs[i]) && isRegion(segs[i+1]) &&
+			isDigits(segs[i+3], 4) && isDigits(segs[i+4], 2) && isDigits(segs[i+5], 2) {
+			return segs[i+1]
+		}
+	}
+	return ""
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

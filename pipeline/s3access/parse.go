@@ -45,7 +45,10 @@ func (r *record) parse(s string) error {
 	r.bucket, p = token(s, p)
 	p = skip(s, p)
 	if p >= len(s) {
-		return ErrTooFewFields
+		if r.bucket == "" {
+			return endsEarly(1)
+		}
+		return endsEarly(2)
 	}
 	if s[p] != '[' {
 		if strings.HasPrefix(r.bucket, "[") || strings.HasPrefix(r.owner, "[") {
@@ -87,7 +90,10 @@ func (r *record) parse(s string) error {
 	}
 	at := func(i int) string { return s[toks[i].start:toks[i].end] }
 	if n < 4 {
-		return ErrTooFewFields
+		if r.remoteIP == "" {
+			return endsEarly(3)
+		}
+		return endsEarly(4 + n)
 	}
 	op := 2 // index of the Operation token
 	if t := at(2); t != "-" && !isOperation(t) {
@@ -114,7 +120,7 @@ func (r *record) parse(s string) error {
 	// Request-URI.
 	p = skip(s, p)
 	if p >= len(s) {
-		return ErrTooFewFields
+		return endsEarly(8)
 	}
 	if s[p] == '"' {
 		if strings.HasPrefix(s[p:], `"-"`) && (p+3 == len(s) || s[p+3] == ' ') {
@@ -122,7 +128,13 @@ func (r *record) parse(s string) error {
 			p += 3
 		} else {
 			e := uriEnd(s, p)
+			if e < 0 && strings.IndexByte(s[p+1:], '"') < 0 {
+				return &EndsEarlyError{Fields: 8, Inside: "Request-URI"}
+			}
 			if e < 0 {
+				if n := cutAfterURI(s, p); n > 0 {
+					return endsEarly(n)
+				}
 				return ErrBadURI
 			}
 			r.uriSpan = span{p + 1, e}
@@ -136,20 +148,23 @@ func (r *record) parse(s string) error {
 	}
 
 	// HTTP status … Turn-Around Time: six tokens without spaces.
-	for _, f := range []*string{&r.status, &r.errCode, &r.bytesSent, &r.objectSize, &r.totalTime, &r.turnaround} {
+	for i, f := range []*string{&r.status, &r.errCode, &r.bytesSent, &r.objectSize, &r.totalTime, &r.turnaround} {
 		*f, p = token(s, p)
 		if *f == "" {
-			return ErrTooFewFields
+			return endsEarly(9 + i)
 		}
 	}
 
 	// Referer and User-Agent, anchored on the last quote of the line.
 	p = skip(s, p)
 	if p >= len(s) {
-		return ErrTooFewFields
+		return endsEarly(15)
 	}
 	if s[p] == '"' {
 		last := lastQuote(s, p)
+		if last < 0 && strings.IndexByte(s[p+1:], '"') < 0 {
+			return &EndsEarlyError{Fields: 15, Inside: "Referer"}
+		}
 		if last < 0 {
 			return ErrBadQuote
 		}
@@ -162,9 +177,14 @@ func (r *record) parse(s string) error {
 			// Quoted Referer, bare User-Agent.
 			r.refSpan = span{p + 1, last}
 			p = skip(s, last+1)
+			if p < len(s) && s[p] == '"' && strings.IndexByte(s[p+1:], '"') < 0 {
+				// A quote that last (the last closing quote) does not
+				// close: the line ends inside the User-Agent.
+				return &EndsEarlyError{Fields: 16, Inside: "User-Agent"}
+			}
 			st := p
 			if _, p = token(s, p); p == st {
-				return ErrTooFewFields
+				return endsEarly(16)
 			}
 			r.uaSpan = span{st, p}
 		}
@@ -174,10 +194,13 @@ func (r *record) parse(s string) error {
 		r.refSpan = span{st, p}
 		p = skip(s, p)
 		if p >= len(s) {
-			return ErrTooFewFields
+			return endsEarly(16)
 		}
 		if s[p] == '"' {
 			last := lastQuote(s, p)
+			if last < 0 && strings.IndexByte(s[p+1:], '"') < 0 {
+				return &EndsEarlyError{Fields: 16, Inside: "User-Agent"}
+			}
 			if last < 0 {
 				return ErrBadQuote
 			}
@@ -204,7 +227,7 @@ func (r *record) parse(s string) error {
 		r.nTrail++
 	}
 	if r.nTrail == 0 {
-		return ErrTooFewFields
+		return endsEarly(17)
 	}
 	return nil
 }
@@ -288,6 +311,30 @@ func uriEnd(s string, p int) int {
 		i += k + 1
 	}
 	return -1
+}
+
+// cutAfterURI returns 9 or 10 when the line ends right after a complete
+// Request-URI opening at s[p] (` HTTP/x.y"`), or after it and a status
+// token: the fields complete before the end; else 0.
+func cutAfterURI(s string, p int) int {
+	k := strings.LastIndex(s, " HTTP/")
+	if k <= p {
+		return 0
+	}
+	j := k + len(" HTTP/")
+	for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
+		j++
+	}
+	if j == k+len(" HTTP/") || j >= len(s) || s[j] != '"' {
+		return 0
+	}
+	switch rest := s[j+1:]; {
+	case strings.TrimRight(rest, " ") == "":
+		return 9
+	case rest[0] == ' ' && !strings.Contains(strings.TrimSpace(rest), " "):
+		return 10
+	}
+	return 0
 }
 
 // statusFollows reports whether s[q:] is " <status> " with status '-' or

@@ -3,9 +3,13 @@ package s3access
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/source"
 )
 
 // MaxLine is the longest line Reader returns (without its line end). Real
@@ -194,4 +198,40 @@ func detectLine(s string) bool {
 	}
 	_, ok := parseTime(s[p+1 : p+end])
 	return ok && (p+end+1 == len(s) || s[p+end+1] == ' ')
+}
+
+// Source reads the events of one access-log object as a source.Reader.
+type Source struct {
+	rd     *Reader
+	object string
+	done   bool
+}
+
+// NewSource reads the object at location object from body (decompressed).
+func NewSource(body io.Reader, object string) *Source {
+	return &Source{rd: NewReader(body), object: object}
+}
+
+// Read implements source.Reader.
+func (s *Source) Read(ev *lake.Event) error {
+	if s.done {
+		return io.EOF
+	}
+	line, off, err := s.rd.Next()
+	if err == io.EOF {
+		s.done = true
+		return io.EOF
+	}
+	var le *LineError
+	switch {
+	case errors.As(err, &le):
+		return &source.ParseError{Object: s.object, Offset: le.Offset, Reason: le.Reason}
+	case err != nil:
+		s.done = true
+		return &source.ParseError{Object: s.object, Offset: off, Reason: "unreadable from here to the end of the object: " + err.Error(), Final: true}
+	}
+	if err := Normalize(line, s.object, off, ev); err != nil {
+		return &source.ParseError{Object: s.object, Offset: off, Reason: err.Error(), Record: line}
+	}
+	return nil
 }

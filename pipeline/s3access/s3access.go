@@ -67,20 +67,30 @@
 // stored. Raw is always valid UTF-8 (invalid bytes become U+FFFD).
 //
 // A copy is logged twice with the same Request ID and Host Id (REST.COPY.OBJECT
-// and REST.COPY.OBJECT_GET), and a line can be delivered more than once, so
-// EventID hashes Request ID, Host Id and Operation.
+// and REST.COPY.OBJECT_GET), a Multi-Object Delete once per key with the same
+// Request ID, and a line can be delivered more than once, so EventID hashes
+// Request ID, Host Id, Operation, Bucket and Key.
+//
+// Region is the bucket's Region: from the Host header, else the access point
+// ARN, else a partitioned log object key
+// (…/<account>/<region>/<bucket>/YYYY/MM/DD/…). Field 27, Source region, is
+// the Region the request came from and is kept as SourceRegion.
 package s3access
 
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/row"
 )
 
 // EventSource is the event_source of every access-log event.
@@ -98,14 +108,42 @@ const (
 // Errors that send a line to quarantine. The message is the reason.
 var (
 	ErrEmpty        = errors.New("empty line")
-	ErrTooFewFields = errors.New("too few fields for an S3 server access log record (at least 18 are needed)")
+	ErrTooFewFields = errors.New("line ends early: too few fields for an S3 server access log record (at least 18 are needed)")
 	ErrOwnerMissing = errors.New("bucket owner column missing: [time] is the second field")
 	ErrNoTime       = errors.New("no [time] field where the third field should be")
 	ErrBadTime      = errors.New("unreadable [time] field")
-	ErrBadURI       = errors.New("unterminated quoted Request-URI")
+	ErrBadURI       = errors.New("quoted Request-URI without a closing quote followed by an HTTP status")
 	ErrBadQuote     = errors.New("unterminated quoted Referer or User-Agent")
 	ErrBadNumber    = errors.New("field is not '-' or a number")
 )
+
+// EndsEarlyError is ErrTooFewFields for a line that stops before a record
+// does (a line cut short): it says after which field, or inside which
+// quoted field, the line ends.
+type EndsEarlyError struct {
+	Fields int    // fields complete before the end of the line
+	Inside string // the quoted field the line ends in, or ""
+}
+
+func (e *EndsEarlyError) Error() string {
+	if e.Inside != "" {
+		return fmt.Sprintf("line ends early, inside the quoted %s (field %d): an S3 server access log record has at least 18 fields", e.Inside, e.Fields+1)
+	}
+	name := "none"
+	if e.Fields > 0 && e.Fields <= len(fieldNames) {
+		name = fieldNames[e.Fields-1]
+	}
+	return fmt.Sprintf("line ends early, after field %d (%s): an S3 server access log record has at least 18 fields", e.Fields, name)
+}
+
+func (e *EndsEarlyError) Unwrap() error { return ErrTooFewFields }
+
+// fieldNames are the names of fields 1…18.
+var fieldNames = [...]string{"Bucket Owner", "Bucket", "Time", "Remote IP", "Requester", "Request ID", "Operation",
+	"Key", "Request-URI", "HTTP status", "Error Code", "Bytes Sent", "Object Size", "Total Time",
+	"Turn-Around Time", "Referer", "User-Agent", "Version Id"}
+
+func endsEarly(fields int) error { return &EndsEarlyError{Fields: fields} }
 
 // FieldError is ErrBadNumber for one named field.
 type FieldError struct {
@@ -232,20 +270,21 @@ func Normalize(line []byte, object string, offset int64, ev *lake.Event) error {
 	if isAccountID(ev.PrincipalAccountID) {
 		ev.AccountID = ev.PrincipalAccountID
 	}
-	ev.Region = null(r.trail(27))
-	if ev.Region == "" {
-		ev.Region = RegionFromHost(ev.HostHeader)
-	}
+	// region is the bucket's Region; field 27 is where the request came
+	// from, a different thing (the documentation's own example logs a
+	// us-west-1 bucket with Source region us-east-1).
+	ev.SourceRegion = null(r.trail(27))
+	ev.Region = BucketRegion(ev.HostHeader, ev.AccessPointARN, object, ev.S3Bucket)
 
+	if !utf8.ValidString(ev.S3Key) { // a %-escape can decode to invalid UTF-8
+		ev.S3Key = strings.ToValidUTF8(ev.S3Key, "\uFFFD")
+	}
 	if ev.RequestID == "" && ev.S3HostID == "" {
 		// Nothing identifies the request: hash the whole line so that two
 		// such lines are not taken for duplicates.
-		ev.EventID = hashID(s, "", "")
+		ev.EventID = hashID(s)
 	} else {
-		ev.EventID = EventID(ev.RequestID, ev.S3HostID, ev.S3Operation)
-	}
-	if !utf8.ValidString(ev.S3Key) { // a %-escape can decode to invalid UTF-8
-		ev.S3Key = strings.ToValidUTF8(ev.S3Key, "\uFFFD")
+		ev.EventID = EventID(ev.RequestID, ev.S3HostID, ev.S3Operation, ev.S3Bucket, ev.S3Key)
 	}
 	if !utf8.ValidString(ev.SourceObject) {
 		ev.SourceObject = strings.ToValidUTF8(ev.SourceObject, "\uFFFD")
@@ -260,21 +299,24 @@ type numbers struct {
 }
 
 // EventID is the deterministic id of an access-log line: a hash of request
-// id, host id and operation (a copy logs two records that share request id
-// and host id but differ in operation), prefixed "s3al-". A line delivered
-// twice gets the same id.
-func EventID(requestID, hostID, operation string) string {
-	return hashID(requestID, hostID, operation)
+// id, host id, operation, bucket and key (S3Key), prefixed "s3al-". A
+// copy logs two records that share request id and host id but differ in
+// operation; a Multi-Object Delete logs one BATCH.DELETE.OBJECT line per
+// key, all with the same request id: each is its own event. A line
+// delivered twice gets the same id.
+func EventID(requestID, hostID, operation, bucket, key string) string {
+	return hashID(requestID, hostID, operation, bucket, key)
 }
 
-func hashID(a, b, c string) string {
-	var stack [256]byte
-	in := append(stack[:0], a...)
-	in = append(in, '\n')
-	in = append(in, b...)
-	in = append(in, '\n')
-	in = append(in, c...)
-	sum := sha256.Sum256(in)
+func hashID(parts ...string) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, p := range parts {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))])
+		io.WriteString(h, p)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
 	var out [5 + 32]byte
 	copy(out[:], "s3al-")
 	hex.Encode(out[5:], sum[:16])
@@ -299,20 +341,10 @@ func Outcome(status *int64, errorCode string) string {
 	if errorCode == "" {
 		return lake.OutcomeSuccess
 	}
-	if isDenied(errorCode) {
+	if row.IsDeniedCode(errorCode) {
 		return lake.OutcomeDenied
 	}
 	return lake.OutcomeError
-}
-
-func isDenied(code string) bool {
-	c := strings.ToLower(code)
-	for _, s := range []string{"accessdenied", "unauthorized", "forbidden", "allaccessdisabled"} {
-		if strings.Contains(c, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeKey decodes a logged key once ('+' is a space, %XX a byte); a key

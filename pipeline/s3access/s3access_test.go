@@ -110,7 +110,9 @@ func TestNormalizeTable(t *testing.T) {
 			e.S3HostID, e.SignatureVersion, e.CipherSuite, e.AuthType = hostID, "SigV4", "ECDHE-RSA-AES128-GCM-SHA256", "AuthHeader"
 			e.HostHeader, e.TLSVersion = "amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com", "TLSV1.2"
 			e.AccessPointARN, e.ACLRequired = "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP", bp(true)
-			e.Region = "us-east-1" // the Source region field wins over the host header
+			// The bucket's Region is the host's; field 27 is where the
+			// request came from.
+			e.Region, e.SourceRegion = "us-west-1", "us-east-1"
 			e.Outcome, e.ReadOnly = "success", bp(true)
 		}},
 		{"26 fields, PUT", doc26, func(e *lake.Event) {
@@ -211,7 +213,7 @@ func TestNormalizeTable(t *testing.T) {
 			e.S3HostID, e.SignatureVersion, e.CipherSuite, e.AuthType = hostID, "SigV4", "ECDHE-RSA-AES128-GCM-SHA256", "AuthHeader"
 			e.HostHeader, e.TLSVersion = "amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com", "TLSV1.2"
 			e.AccessPointARN, e.ACLRequired = "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP", bp(true)
-			e.Region = "us-east-1"
+			e.Region, e.SourceRegion = "us-west-1", "us-east-1"
 			e.Outcome, e.ReadOnly = "success", bp(true)
 		}},
 		{"unescaped quote in the User-Agent", uaQuote, func(e *lake.Event) {
@@ -279,7 +281,7 @@ func TestNormalizeTable(t *testing.T) {
 			e.Referer = "https://app.example.com/view?file=report.pdf&Signature=***REDACTED***"
 			e.UserAgent = "Mozilla/5.0"
 			e.S3HostID, e.SignatureVersion, e.CipherSuite, e.AuthType = hostID, "SigV4", "ECDHE-RSA-AES128-GCM-SHA256", "QueryString"
-			e.HostHeader, e.TLSVersion, e.Region = "mybucket.s3.us-east-1.amazonaws.com", "TLSv1.2", "us-east-1"
+			e.HostHeader, e.TLSVersion, e.Region, e.SourceRegion = "mybucket.s3.us-east-1.amazonaws.com", "TLSv1.2", "us-east-1", "us-east-1"
 			e.Outcome, e.ReadOnly = "success", bp(true)
 		}},
 		{"SigV2 query authentication is redacted", sigV2, func(e *lake.Event) {
@@ -350,7 +352,7 @@ func TestNormalizeTable(t *testing.T) {
 			want := base(tc.line)
 			tc.want(&want)
 			if want.RequestID != "" || want.S3HostID != "" {
-				want.EventID = EventID(want.RequestID, want.S3HostID, want.S3Operation)
+				want.EventID = EventID(want.RequestID, want.S3HostID, want.S3Operation, want.S3Bucket, want.S3Key)
 			}
 			if want.EventID == "" || got.EventID != want.EventID {
 				t.Errorf("EventID %q, want %q", got.EventID, want.EventID)
@@ -394,6 +396,33 @@ func show(v reflect.Value) string {
 	return fmt.Sprint(v.Elem().Interface())
 }
 
+// The reason of a line cut short says after which field, or inside which
+// quoted field, it ends.
+func TestEndsEarlyReasons(t *testing.T) {
+	full := owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 "https://r/" "curl/8" - H`
+	for _, c := range []struct{ cut, want string }{
+		{owner + ` b`, "after field 2 (Bucket)"},
+		{owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R`, "after field 6 (Request ID)"},
+		{full[:strings.Index(full, `"GET`)], "after field 8 (Key)"},
+		{full[:strings.Index(full, ` HTTP/1.1"`)], "inside the quoted Request-URI (field 9)"},
+		{full[:strings.Index(full, ` - 1 1`)], "after field 10 (HTTP status)"},
+		{full[:strings.Index(full, ` "https`)], "after field 15 (Turn-Around Time)"},
+		{full[:strings.Index(full, `r/"`)], "inside the quoted Referer (field 16)"},
+		{full[:strings.Index(full, `/8"`)], "inside the quoted User-Agent (field 17)"},
+		{full[:strings.Index(full, ` - H`)], "after field 17 (User-Agent)"},
+	} {
+		var ev lake.Event
+		err := Normalize([]byte(c.cut), "o", 0, &ev)
+		if !errors.Is(err, ErrTooFewFields) || !strings.Contains(err.Error(), "line ends early, "+c.want) {
+			t.Errorf("Normalize(%q) = %v, want a line that ends early %s", c.cut, err, c.want)
+		}
+	}
+	var ev lake.Event
+	if err := Normalize([]byte(full), "o", 0, &ev); err != nil {
+		t.Fatalf("the whole line: %v", err)
+	}
+}
+
 func TestNormalizeRejects(t *testing.T) {
 	tests := []struct {
 		name, line string
@@ -412,8 +441,11 @@ func TestNormalizeRejects(t *testing.T) {
 		{"cut after the time", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R`, ErrTooFewFields},
 		{"17 fields: no Version Id", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "-"`, ErrTooFewFields},
 		{"cut in the numbers", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1`, ErrTooFewFields},
-		{"unterminated Request-URI", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1 200 - 1 1 1 1 - - -`, ErrBadURI},
-		{"unterminated User-Agent", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 - "curl -`, ErrBadQuote},
+		// A line cut inside a quoted field ends early: it is not malformed.
+		{"cut inside the Request-URI", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1 200 - 1 1 1 1 - - -`, ErrTooFewFields},
+		{"cut inside the User-Agent", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 - "curl -`, ErrTooFewFields},
+		// A Request-URI whose later quotes are followed by no status is.
+		{"Request-URI without a status after its quote", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1 x" y 1 1 1 1 - - -`, ErrBadURI},
 		{"status not a number", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k - OK - 1 1 1 1 "-" "-" -`, ErrBadNumber},
 		{"bytes not a number", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1x 1 1 1 "-" "-" -`, ErrBadNumber},
 		{"object size too large", owner + ` b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 99999999999999999999 1 1 "-" "-" -`, ErrBadNumber},
@@ -428,6 +460,9 @@ func TestNormalizeRejects(t *testing.T) {
 			if err.Error() == "" {
 				t.Fatal("empty quarantine reason")
 			}
+			if errors.Is(err, ErrTooFewFields) && !strings.HasPrefix(err.Error(), "line ends early") {
+				t.Errorf("reason %q does not say the line ends early", err)
+			}
 		})
 	}
 	var fe *FieldError
@@ -437,20 +472,22 @@ func TestNormalizeRejects(t *testing.T) {
 	}
 }
 
+// norm normalizes one line that must be valid.
+func norm(t *testing.T, line string) lake.Event {
+	t.Helper()
+	var ev lake.Event
+	if err := Normalize([]byte(line), "o", 0, &ev); err != nil {
+		t.Fatalf("Normalize(%q): %v", line, err)
+	}
+	return ev
+}
+
 // TestNormalizeShapes covers cases that are easier to state one field at a
 // time.
 func TestNormalizeShapes(t *testing.T) {
 	mk := func(requester, op, key, status, errCode string, tail ...string) string {
 		return owner + ` b [06/Feb/2019:01:30:38 +0130] 1.2.3.4 ` + requester + ` REQ1 ` + op + ` ` + key +
 			` "GET /k HTTP/1.1" ` + status + ` ` + errCode + ` 1 1 1 1 "-" "-" - HOST1` + strings.Join(append([]string{""}, tail...), " ")
-	}
-	norm := func(t *testing.T, line string) lake.Event {
-		t.Helper()
-		var ev lake.Event
-		if err := Normalize([]byte(line), "o", 0, &ev); err != nil {
-			t.Fatalf("Normalize(%q): %v", line, err)
-		}
-		return ev
 	}
 	t.Run("time zone", func(t *testing.T) {
 		if ev := norm(t, mk("-", "REST.GET.OBJECT", "k", "200", "-")); !ev.EventTime.Equal(ts("2019-02-06T00:00:38Z")) || ev.EventTime.Location() != time.UTC {
@@ -600,19 +637,74 @@ func TestNormalizeShapes(t *testing.T) {
 }
 
 func TestEventID(t *testing.T) {
-	// Stable across releases: the lake deduplicates on it.
-	// sha256("3E57427F3EXAMPLE\n<host id>\nREST.GET.VERSIONING"), first 16 bytes.
-	if got := EventID("3E57427F3EXAMPLE", hostID, "REST.GET.VERSIONING"); got != "s3al-6907d2b0e81094b4edc59610e01e6a07" {
+	// Stable across releases: the lake deduplicates on it. The uvarint
+	// length and the bytes of each part, sha256, first 16 bytes.
+	if got := EventID("3E57427F3EXAMPLE", hostID, "REST.GET.VERSIONING", "amzn-s3-demo-bucket1", ""); got != "s3al-1ce86650ce5c1e4ae7d136268be129f0" {
 		t.Fatalf("EventID = %s", got)
 	}
-	id := EventID("R", "H", "REST.COPY.OBJECT")
-	if !strings.HasPrefix(id, "s3al-") || len(id) != 5+32 || id != EventID("R", "H", "REST.COPY.OBJECT") {
+	id := EventID("R", "H", "REST.COPY.OBJECT", "b", "k")
+	if !strings.HasPrefix(id, "s3al-") || len(id) != 5+32 || id != EventID("R", "H", "REST.COPY.OBJECT", "b", "k") {
 		t.Fatalf("EventID %q", id)
 	}
-	for _, other := range []string{EventID("R", "H", "REST.COPY.OBJECT_GET"), EventID("RH", "", "REST.COPY.OBJECT"), EventID("R", "HREST.COPY.OBJECT", "")} {
+	for _, other := range []string{
+		EventID("R", "H", "REST.COPY.OBJECT_GET", "b", "k"), // the other line of a copy
+		EventID("R", "H", "REST.COPY.OBJECT", "b", "k2"),    // another key of a Multi-Object Delete
+		EventID("R", "H", "REST.COPY.OBJECT", "b2", "k"),
+		EventID("RH", "", "REST.COPY.OBJECT", "b", "k"),
+		EventID("R", "HREST.COPY.OBJECT", "", "b", "k"),
+		EventID("R", "H", "REST.COPY.OBJECT", "bk", ""),
+	} {
 		if other == id {
 			t.Fatalf("collision with %q", other)
 		}
+	}
+}
+
+// A Multi-Object Delete logs one BATCH.DELETE.OBJECT line per key, all
+// with the request's id and host id: four keys are four events. The same
+// line delivered again is the same event.
+func TestMultiObjectDeleteIsOneEventPerKey(t *testing.T) {
+	line := func(key string) string {
+		return owner + ` lake-bucket [19/Sep/2026:17:06:39 +0000] 10.0.0.5 arn:aws:sts::111122223333:assumed-role/Cleaner/bob 6CE38F1312D32BDD BATCH.DELETE.OBJECT ` +
+			key + ` - 204 - - 57138 - - - - - LwRa4w6DbuU48GKQiH3jDbjfTyLCbwasFBsdttugRQ+9lH4jK8lT91+HhGZKMYI3sPyKuQ9LvU0= SigV4 ECDHE-RSA-AES128-SHA AuthHeader lake-bucket.s3.us-east-1.amazonaws.com TLSv1.2 - - us-east-1`
+	}
+	ids := map[string]string{}
+	for _, key := range []string{"customers/part-0.parquet", "customers/part-1.parquet", "orders/part-0.parquet", "orders/part+1.parquet"} {
+		ev := norm(t, line(key))
+		if ev.S3Operation != "BATCH.DELETE.OBJECT" || ev.EventName != "DeleteObjects" && ev.EventName != "DeleteObject" {
+			t.Fatalf("%s: operation %q event %q", key, ev.S3Operation, ev.EventName)
+		}
+		if prev, dup := ids[ev.EventID]; dup {
+			t.Fatalf("keys %s and %s got the same event id", prev, key)
+		}
+		ids[ev.EventID] = key
+		if again := norm(t, line(key)); again.EventID != ev.EventID {
+			t.Errorf("%s: the line delivered twice got two ids", key)
+		}
+	}
+}
+
+// region is the bucket's Region: the Host header's, else the access point
+// ARN's, else the partitioned log key's; field 27 is kept as source_region.
+func TestBucketRegion(t *testing.T) {
+	for _, c := range []struct {
+		host, ap, object, bucket, want string
+	}{
+		{"b.s3.eu-west-1.amazonaws.com", "arn:aws:s3:us-west-2:1:accesspoint/x", "", "b", "eu-west-1"},
+		{"s3.amazonaws.com", "arn:aws:s3:us-west-2:123456789012:accesspoint/x", "", "b", "us-west-2"},
+		{"", "", "s3://logs/prefix/111122223333/ap-south-1/lake-bucket/2026/07/01/2026-07-01-00-00-00-ABCD", "lake-bucket", "ap-south-1"},
+		{"", "", "/var/logs/111122223333/ap-south-1/lake-bucket/2026/07/01/2026-07-01-00-00-00-ABCD", "lake-bucket", "ap-south-1"},
+		{"", "", "s3://logs/prefix/111122223333/ap-south-1/other-bucket/2026/07/01/x", "lake-bucket", ""}, // not this bucket's folder
+		{"", "", "s3://logs/2026-07-01-00-00-00-ABCD", "lake-bucket", ""},                                 // simple prefix: no region
+		{"", "-", "", "b", ""},
+	} {
+		if got := BucketRegion(c.host, c.ap, c.object, c.bucket); got != c.want {
+			t.Errorf("BucketRegion(%q, %q, %q, %q) = %q, want %q", c.host, c.ap, c.object, c.bucket, got, c.want)
+		}
+	}
+	var ev lake.Event
+	if err := Normalize([]byte(doc27), "s3://logs/x", 0, &ev); err != nil || ev.Region != "us-west-1" || ev.SourceRegion != "us-east-1" {
+		t.Errorf("doc sample: region %q, source region %q (%v); want the bucket's us-west-1 and the request's us-east-1", ev.Region, ev.SourceRegion, err)
 	}
 }
 

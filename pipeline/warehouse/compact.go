@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditlake/auditlake/pipeline/internal/failpoint"
 	"github.com/auditlake/auditlake/pipeline/lake"
+	"github.com/auditlake/auditlake/pipeline/progress"
 	"github.com/auditlake/auditlake/schemas"
 )
 
@@ -32,6 +33,8 @@ type CompactOptions struct {
 	// MinFiles, when set, leaves alone days with fewer data files (the
 	// commit function compacts an open day once per-object files pile up).
 	MinFiles int
+	// Progress, when set, is told the files to rewrite and each day done.
+	Progress progress.Meter
 }
 
 // DayResult is what compaction did to one day of one table.
@@ -83,7 +86,8 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 	for _, d := range uncheckedDays(t) {
 		unchecked[d] = true
 	}
-	var out []DayResult
+	var picked []DayResult // the days selected, Skipped set for those left alone
+	var nfiles, size int64
 	for _, day := range days {
 		if len(want) > 0 && !want[day] {
 			continue
@@ -100,10 +104,22 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 		}
 		if !unchecked[day] && !opt.Force && sortedSet(byDay[day]) {
 			res.Skipped = "sorted already"
+		} else {
+			nfiles += int64(len(byDay[day]))
+			size += daySize(byDay[day])
+		}
+		picked = append(picked, res)
+	}
+	progress.Plan(opt.Progress, int(nfiles), size)
+	var out []DayResult
+	for _, res := range picked {
+		if res.Skipped != "" {
 			out = append(out, res)
 			continue
 		}
+		day := res.Day
 		r, err := w.compactDay(ctx, name, day, byDay[day], opt.Target)
+		progress.Done(opt.Progress, len(byDay[day]), daySize(byDay[day]), name+" "+day)
 		if errors.Is(err, lake.ErrDayUnsupported) {
 			res.Skipped = err.Error()
 			out = append(out, res)
@@ -115,6 +131,15 @@ func (w *Warehouse) Compact(ctx context.Context, name string, opt CompactOptions
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// daySize is the bytes of a day's data files.
+func daySize(files []File) int64 {
+	var n int64
+	for _, f := range files {
+		n += f.Size
+	}
+	return n
 }
 
 func (w *Warehouse) compactDay(ctx context.Context, name, day string, inputs []File, target int64) (DayResult, error) {

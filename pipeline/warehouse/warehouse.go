@@ -427,6 +427,16 @@ func (w *Warehouse) commitTable(ctx context.Context, name string, reqs []*lake.C
 		if err != nil {
 			return 0, 0, err
 		}
+		if tbl, err := schemas.Load(name); err == nil && len(t.Schema().Fields()) < len(tbl.Columns) {
+			// The writer has columns the table lacks (schemas/ appended
+			// some since it was created): add them first.
+			if err := w.Evolve(ctx, name); err != nil {
+				return 0, 0, err
+			}
+			if t, err = w.ensure(ctx, name); err != nil {
+				return 0, 0, err
+			}
+		}
 		done := committedRequests(t)
 		var todo []*lake.CommitRequest
 		for _, r := range reqs {

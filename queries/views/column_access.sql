@@ -4,9 +4,12 @@
 -- One row per (access, table, column). certainty says how the column is
 -- known: 'exact' (the query bound against the catalog), 'parsed' (from the
 -- query's syntax tree), 'table' (only the table is known: column_name is
--- NULL). Athena columns are the query's columns intersected with the Lake
--- Formation grant in force (SELECT * silently drops excluded columns), with
--- the row filter of the data cells filters that limited them (row_filter);
+-- NULL), 'no_column' (the query scanned the table but read none of its
+-- columns, e.g. count(*), or none its grant allowed: column_name is NULL;
+-- every table a query scans has at least one row). Athena columns are the
+-- query's columns intersected with the Lake Formation grant in force
+-- (SELECT * silently drops excluded columns), with the row filter of the
+-- data cells filters that limited them (row_filter);
 -- failed queries keep the columns they attempted, with their outcome.
 -- Engines that log no SQL (EMR, Glue, Redshift) and direct S3 reads of
 -- catalog locations give table-level rows (an S3 read logged by CloudTrail
