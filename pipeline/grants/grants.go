@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/auditlake/auditlake/pipeline/arns"
 	"github.com/auditlake/auditlake/pipeline/catalog"
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
@@ -775,10 +776,10 @@ func principalMatches(granted, who string) bool {
 	}
 	if len(granted) > len(":IAMPrincipals") && strings.EqualFold(granted[len(granted)-len(":IAMPrincipals"):], ":IAMPrincipals") {
 		acct := granted[:len(granted)-len(":IAMPrincipals")]
-		return acct == arnAccount(who) && acct != ""
+		return acct == arns.Account(who) && acct != ""
 	}
 	if isAccountID(granted) {
-		return granted == arnAccount(who)
+		return granted == arns.Account(who)
 	}
 	wa, wn, ok := roleOf(who)
 	if !ok {
@@ -801,31 +802,14 @@ func isAccountID(s string) bool {
 	return true
 }
 
-// arnAccount returns the account ID field of an ARN.
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
-}
-
 // roleOf returns the account and role name of an IAM role ARN (any path)
 // or an STS assumed-role ARN.
 func roleOf(arn string) (account, name string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
+	p := arns.PrincipalOf(arn)
+	if (p.Type != "Role" && p.Type != "AssumedRole") || p.RoleName == "" {
 		return "", "", false
 	}
-	res := parts[5]
-	switch {
-	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
-		return parts[4], res[strings.LastIndexByte(res, '/')+1:], true
-	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		name, _, _ := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
-		return parts[4], name, name != ""
-	}
-	return "", "", false
+	return p.Account, p.RoleName, true
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
