@@ -47,9 +47,9 @@ func TestColumnsSQL(t *testing.T) {
 		columns              []string
 	}
 	var scenQs []q
-	for _, p := range []string{roleFull, roleLim, roleMkt, roleSales, roleElec, roleVend, roleLFReg, roleOther} {
+	for _, p := range []string{roleFull, roleLim, roleMkt, roleSales, roleElec, roleVend, roleLFReg, roleOther, roleUS} {
 		for _, tb := range cat.Tables(ts("2026-07-01T00:00:00Z")) {
-			for _, at := range []string{"2026-06-01T11:00:00Z", "2026-07-01T09:00:00Z", "2026-07-01T11:00:04Z", grantEvent, "2026-08-01T00:00:00Z"} {
+			for _, at := range []string{"2026-06-01T11:00:00Z", "2026-07-01T08:04:25Z", "2026-07-01T09:00:00Z", "2026-07-01T11:00:04Z", grantEvent, "2026-08-01T00:00:00Z"} {
 				scenQs = append(scenQs, q{p, tb.Database, tb.Name, ts(at), columnNames(tb)})
 			}
 		}

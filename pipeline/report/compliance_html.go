@@ -532,9 +532,9 @@ details.fold > summary { cursor: pointer; color: var(--heat); margin: 10px 0; }
 {{end}}{{range .Parts}}{{if eq .ID "findings"}}<section id="findings">
 <h2>Findings</h2>
 {{if $.Rules}}{{range $.Rules}}<div class="group"><h3><span class="sev {{.Severity}}">{{.Severity}}</span> {{.Rule}} <span class="note">· {{.Count}} finding{{if ne .Count 1}}s{{end}}</span></h3>
-<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
+<div class="scroll"><table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{template "cell" .}}</td>{{end}}</tr>
-{{end}}</table></div>
+{{end}}</table></div></div>
 {{end}}{{else}}<p class="none">No findings in the window.</p>
 {{end}}{{range .Tables}}{{template "table" .}}{{end}}</section>
 {{else}}<section id="{{.ID}}">
