@@ -68,6 +68,9 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 	if err := b.createCatalogTables(ctx); err != nil {
 		return 0, err
 	}
+	if err := b.grantsTable(ctx, gr); err != nil {
+		return 0, err
+	}
 	var vals [][]driver.Value
 	for _, t := range cat.Versions() {
 		var to driver.Value
@@ -81,6 +84,28 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 		vals = append(vals, []driver.Value{strings.ToLower(t.Database), strings.ToLower(t.Name), t.Location, folder, t.From, to})
 	}
 	return n, b.db.Append(ctx, "catalog_tables", vals)
+}
+
+// grantsTable writes the grants in force over time into main.lf_grants
+// (grants.TableColumns), for the steps that judge a read by them (s3_reads:
+// a table Lake Formation leaves to IAM is not bypassed). It lives for the
+// build only.
+func (b *builder) grantsTable(ctx context.Context, gr *grants.Set) error {
+	if _, err := b.db.ExecContext(ctx, `CREATE OR REPLACE TABLE main.lf_grants (`+grants.TableColumns+`)`); err != nil {
+		return err
+	}
+	var vals [][]driver.Value
+	for _, r := range gr.Rows() {
+		if r.Read {
+			row := r.Values()
+			v := make([]driver.Value, len(row))
+			for i := range row {
+				v[i] = row[i]
+			}
+			vals = append(vals, v)
+		}
+	}
+	return b.db.Append(ctx, "lf_grants", vals)
 }
 
 // createCatalogTables creates catalog_tables empty.

@@ -61,6 +61,23 @@ type Row struct {
 	To         time.Time `json:"valid_to"`          // zero: still in force (load as NULL)
 }
 
+// TableColumns declares a DuckDB table of Rows, in the order of
+// Row.Values: the table ColumnsSQL reads (as grants) and the build's
+// lf_grants.
+const TableColumns = `grant_id VARCHAR, principal VARCHAR, resource VARCHAR, database_name VARCHAR, table_name VARCHAR,
+	filter_name VARCHAR, location VARCHAR, lf_tag_expression VARCHAR, permission VARCHAR, column_name VARCHAR,
+	excluded BOOLEAN, row_filter VARCHAR, can_read BOOLEAN, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ`
+
+// Values is the row as TableColumns lists it (valid_to nil while in force).
+func (r *Row) Values() []any {
+	var to any
+	if !r.To.IsZero() {
+		to = r.To
+	}
+	return []any{r.GrantID, r.Principal, r.Resource, r.Database, r.Table, r.Filter, r.Location, r.Expression,
+		r.Permission, r.Column, r.Excluded, r.RowFilter, r.Read, r.From, to}
+}
+
 // ColumnsSQL answers "which columns could principal $1 read of table $3 in
 // database $2 at time $4" over a table grants (the rows of Rows, named
 // by their json tags, valid_to NULL when To is zero) and a table cols

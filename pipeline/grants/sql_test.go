@@ -85,19 +85,10 @@ func TestColumnsSQL(t *testing.T) {
 			defer db.Close()
 			db.SetMaxOpenConns(1)
 			mustExec(t, db, `SET TimeZone = 'UTC'`)
-			mustExec(t, db, `CREATE TABLE grants (grant_id VARCHAR, principal VARCHAR, resource VARCHAR,
-				database_name VARCHAR, table_name VARCHAR, filter_name VARCHAR, location VARCHAR, lf_tag_expression VARCHAR,
-				permission VARCHAR, column_name VARCHAR, excluded BOOLEAN, row_filter VARCHAR, can_read BOOLEAN,
-				valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ)`)
+			mustExec(t, db, `CREATE TABLE grants (`+TableColumns+`)`)
 			mustExec(t, db, `CREATE TABLE cols (column_name VARCHAR)`)
 			for _, r := range c.s.Rows() {
-				var to any
-				if !r.To.IsZero() {
-					to = r.To
-				}
-				mustExec(t, db, `INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, r.GrantID, r.Principal, r.Resource,
-					r.Database, r.Table, r.Filter, r.Location, r.Expression, r.Permission, r.Column, r.Excluded, r.RowFilter,
-					r.Read, r.From, to)
+				mustExec(t, db, `INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, r.Values()...)
 			}
 			for _, qq := range c.qs {
 				mustExec(t, db, `DELETE FROM cols`)

@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/auditlake/auditlake/pipeline/grants"
 	"github.com/auditlake/auditlake/pipeline/lakedb"
 	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/queries"
@@ -198,7 +200,8 @@ func sortedEvidence(lists [][]string) string {
 // and the access log is one row (CloudTrail's, the line its copy); a read
 // an AWS service made for the caller is that engine's, not a bypass; a
 // service acting as itself bypasses nothing; the same request id in
-// another bucket is another request.
+// another bucket is another request; a table Lake Formation left to IAM
+// (IAM_ALLOWED_PRINCIPALS) is not bypassed while it is.
 func TestS3ReadsStep(t *testing.T) {
 	ctx := context.Background()
 	loc := "s3://lake/warehouse/sales/customers/"
@@ -220,10 +223,28 @@ func TestS3ReadsStep(t *testing.T) {
 		read("al4", "s3_access_log", "p3", map[string]any{"principal_arn": "arn:aws:iam::111122223333:user/bob", "source_ip": "203.0.113.9", "request_id": "R4"}),
 		read("ct5", "cloudtrail", "p4", map[string]any{"principal_arn": "arn:aws:iam::111122223333:user/bob", "source_ip": "10.0.0.5", "request_id": "R5"}),
 		read("al5", "s3_access_log", "p4", map[string]any{"s3_bucket": "scratch", "principal_arn": "arn:aws:iam::111122223333:user/bob", "request_id": "R5"}),
+		read("ct6", "cloudtrail", "", map[string]any{"s3_key": "warehouse/sales/orders/p0", "principal_arn": "arn:aws:iam::111122223333:user/bob",
+			"principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R6"}),
+		read("ct7", "cloudtrail", "", map[string]any{"s3_key": "warehouse/sales/orders/p1", "event_time": "2026-07-01T08:59:59Z",
+			"principal_arn": "arn:aws:iam::111122223333:user/bob", "principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R7"}),
 	}})
 	if _, err := r.DB.ExecContext(ctx, `CREATE TABLE catalog_tables AS SELECT 'sales' AS database_name, 'customers' AS table_name,
 		?::VARCHAR AS location, ?::VARCHAR AS location_folder, TIMESTAMPTZ '2026-01-01 00:00:00+00' AS valid_from, NULL::TIMESTAMPTZ AS valid_to`,
 		strings.TrimSuffix(loc, "/"), loc); err != nil {
+		t.Fatal(err)
+	}
+	// orders is left to IAM (IAM_ALLOWED_PRINCIPALS holds SELECT on it
+	// since 09:00): a direct read of it is no bypass.
+	if _, err := r.DB.ExecContext(ctx, `INSERT INTO catalog_tables VALUES ('sales', 'orders', 's3://lake/warehouse/sales/orders',
+		's3://lake/warehouse/sales/orders/', TIMESTAMPTZ '2026-01-01 00:00:00+00', NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.DB.ExecContext(ctx, `CREATE TABLE lf_grants (`+grants.TableColumns+`)`); err != nil {
+		t.Fatal(err)
+	}
+	open := grants.Row{GrantID: "g", Principal: "IAM_ALLOWED_PRINCIPALS", Resource: grants.ResourceTable, Database: "sales", Table: "orders",
+		Permission: "ALL", Read: true, From: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
+	if _, err := r.DB.ExecContext(ctx, `INSERT INTO lf_grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, open.Values()...); err != nil {
 		t.Fatal(err)
 	}
 	q, err := queries.Load("views/s3_reads")
@@ -246,6 +267,8 @@ func TestS3ReadsStep(t *testing.T) {
 		"ct2 copy=- via=athena.amazonaws.com engine=athena bypass=false table=customers",
 		"ct3 copy=- via=service engine=other bypass=false table=customers",
 		"ct5 copy=- via=- engine=s3 bypass=true table=customers",
+		"ct6 copy=- via=- engine=s3 bypass=false table=orders", // left to IAM at the time
+		"ct7 copy=- via=- engine=s3 bypass=true table=orders",  // a second before
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("s3_reads:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -8,7 +8,9 @@
 -- a read an AWS service made on the caller's behalf (invokedBy, a service
 -- name as source IP: an engine reads with the caller's own credentials
 -- only where Lake Formation lets IAM decide), or by a service acting as
--- itself (s3_reads.via_service). Denied reads are not reads. A read only
+-- itself (s3_reads.via_service), nor a read of a table Lake Formation left
+-- to IAM at the time (a read grant to IAM_ALLOWED_PRINCIPALS or to the
+-- reader account's IAMPrincipals). Denied reads are not reads. A read only
 -- the access log has is judged on it alone (the access log does not say
 -- whether a service made the request).
 SELECT 'lf_bypass_s3_read' AS rule, 'high' AS severity, r.event_time, r.studio_profile, r.attributed_principal AS principal_arn,

@@ -15,10 +15,14 @@
 -- location registered to a catalog table bypassed Lake Formation when it
 -- used no Lake Formation credentials and was made by the principal itself,
 -- not by an AWS service (an engine reads with the caller's credentials only
--- where Lake Formation lets IAM decide) nor by a service acting as itself.
+-- where Lake Formation lets IAM decide) nor by a service acting as itself,
+-- and the table was not left to IAM at the time: no read grant on it (or
+-- its database's tables) to IAM_ALLOWED_PRINCIPALS or to the reader
+-- account's IAMPrincipals (lf_grants, the replay step's grants in force).
 WITH reads AS ( -- only the columns used: events rows are wide (raw, request_parameters)
   SELECT event_id, event_time, log_source, event_name, outcome, s3_bucket, s3_key, bytes, principal_arn, role_arn,
          session_name, lf_session, source_identity, source_ip, vpc_endpoint_id, request_id, s3_host_id, studio_profile,
+         principal_account_id,
          event_time + INTERVAL 5 MINUTE AS match_time,
          CASE WHEN source_identity LIKE 'V2.%' AND split_part(source_identity, '.', 2) = account_id
               THEN split_part(source_identity, '.', 3) END AS v2_role_id,
@@ -79,7 +83,12 @@ SELECT r.event_id, r.event_time, r.log_source, r.event_name, r.outcome, r.s3_buc
        loc.database_name, loc.table_name,
        (r.lf_session IS NOT NULL OR coalesce(r.source_identity, '') LIKE 'V2.%') AS via_lake_formation,
        (loc.table_name IS NOT NULL AND r.lf_session IS NULL AND coalesce(r.source_identity, '') NOT LIKE 'V2.%'
-        AND r.via_service IS NULL) AS lf_bypass,
+        AND r.via_service IS NULL
+        AND NOT EXISTS (SELECT 1 FROM lf_grants g
+                        WHERE g.can_read AND g.database_name = loc.database_name AND g.table_name IN (loc.table_name, '*')
+                          AND (upper(g.principal) = 'IAM_ALLOWED_PRINCIPALS'
+                               OR lower(g.principal) = lower(r.principal_account_id) || ':iamprincipals')
+                          AND g.valid_from <= r.event_time AND (g.valid_to IS NULL OR r.event_time < g.valid_to))) AS lf_bypass,
        coalesce(s.c.engine, v.c.engine,
                 CASE WHEN r.via_service IS NULL THEN 's3'
                      WHEN r.via_service = 'athena.amazonaws.com' THEN 'athena'
