@@ -77,6 +77,20 @@ type check struct {
 	want                 []string
 }
 
+// expectReads fails unless c.principal reads c.want of db.<c.table>
+// (columns cols) at c.at; a nil want is nothing.
+func expectReads(t *testing.T, s *Set, c check) {
+	t.Helper()
+	got := s.Effective(c.principal, "db", c.table, cols, ts(c.at))
+	want := c.want
+	if want == nil {
+		want = []string{}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s reads db.%s at %s: %v, want %v", c.principal, c.table, c.at, got, want)
+	}
+}
+
 func TestReplay(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -303,14 +317,7 @@ func TestReplay(t *testing.T) {
 				t.Fatalf("history changed:\n%v\n%v", before, s.Rows())
 			}
 			for _, c := range tc.checks {
-				got := s.Effective(c.principal, "db", c.table, cols, ts(c.at))
-				want := c.want
-				if want == nil {
-					want = []string{}
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s reads db.%s at %s: %v, want %v", c.principal, c.table, c.at, got, want)
-				}
+				expectReads(t, s, c)
 			}
 			// The same events in time order give the same history.
 			inOrder := New()

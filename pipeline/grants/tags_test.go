@@ -92,10 +92,7 @@ func tagSet(t *testing.T, events []evSpec) *Set {
 
 func TestLFTagPolicies(t *testing.T) {
 	s := tagSet(t, tagEvents)
-	for _, c := range []struct {
-		who, table, at string
-		want           []string
-	}{
+	for _, c := range []check{
 		{alice, "t", "2026-07-01T09:09:59Z", nil},
 		{alice, "t", "2026-07-01T09:10:00Z", []string{"a", "b", "d"}}, // c is confidential
 		{alice, "u", "2026-07-01T09:10:00Z", cols},                    // inherits the database's tags
@@ -116,14 +113,7 @@ func TestLFTagPolicies(t *testing.T) {
 		{dave, "u", "2026-07-01T13:00:00Z", nil},  // domain deleted: u has no domain
 		{dave, "u", "2026-07-01T12:59:59Z", cols},
 	} {
-		got := s.Effective(c.who, "db", c.table, cols, ts(c.at))
-		want := c.want
-		if want == nil {
-			want = []string{}
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s reads db.%s at %s: %v, want %v", c.who, c.table, c.at, got, want)
-		}
+		expectReads(t, s, c)
 	}
 
 	// The rows: the grant itself (not a read) and, per matching table, the
