@@ -323,15 +323,16 @@ func readState(ctx context.Context, st store.Store, key string) (*AlertState, bo
 }
 
 // AlertQuery lists the findings as FindingsQuery does, with each one's
-// occurrences: its evidence ids mapped to the requests they record
-// (occurrence(), OccurrenceMacro; an id that is no event stays itself).
-const AlertQuery = `WITH f AS MATERIALIZED (SELECT *, row_number() OVER () AS finding_no FROM findings),
-ids AS (SELECT finding_no, unnest(event_ids) AS id FROM f),
-occ AS (SELECT ids.finding_no,
-               list(DISTINCT coalesce(occurrence(e.event_source, e.event_name, e.request_id, e.s3_bucket, e.event_id), ids.id)) AS occurrences
-        FROM ids LEFT JOIN events e ON e.event_id = ids.id
-        GROUP BY ids.finding_no)
-SELECT ` + FindingColumns + `, occ.occurrences FROM f LEFT JOIN occ USING (finding_no)
+// occurrences: its evidence ids, an S3 event's mapped to the request it
+// records (occurrence(), OccurrenceMacro: the records of one request in
+// CloudTrail and the access log arrive hours apart); other ids stay
+// themselves.
+const AlertQuery = `SELECT ` + FindingColumns + `,
+  (SELECT list(DISTINCT coalesce(occurrence(e.event_source, e.event_name, e.request_id, e.s3_bucket, e.event_id), u.id))
+   FROM unnest(f.event_ids) AS u(id)
+   LEFT JOIN (SELECT event_id, event_source, event_name, request_id, s3_bucket FROM events
+              WHERE event_source = 's3.amazonaws.com' AND request_id IS NOT NULL AND NOT network_view) e ON e.event_id = u.id) AS occurrences
+FROM findings f
 ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`
 
 // alertFindings turns the rows of AlertQuery into findings with
