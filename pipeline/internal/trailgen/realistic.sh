@@ -40,7 +40,7 @@ files_per_day() {
 	find "$W/lake/auditlake/events/data" -name '*.parquet' | sed 's#/[^/]*$##' | sort | uniq -c | awk '{print $1}' | sort -n | tail -1
 }
 for r in $(seq "$ROUNDS"); do
-	timed zcat sh -c "zcat $objects >/dev/null"
+	timed zcat sh -c 'zcat "$@" >/dev/null' zcat $objects
 	echo >>"$W/results.tsv"
 	timed duckdb "$B/duckcopy" -in "$W/trail/**/*.json.gz" -out "$W/duck.parquet"
 	echo >>"$W/results.tsv"
