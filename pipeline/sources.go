@@ -49,14 +49,7 @@ func IngestLookup(ctx context.Context, opt LookupOptions) (*Summary, error) {
 	loc := fmt.Sprintf("cloudtrail-lookup://%s/%s/%s", opt.Region, stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatCloudTrail)
 	rd := cloudtrail.NewLookupSource(ctx, opt.API, cloudtrail.LookupOptions{Start: opt.Since, End: opt.Until, MaxRate: opt.MaxRate}, loc, &in.norm)
-	files, err := readRows(ctx, in, eventRows, rd, m, nil)
-	if err != nil {
-		return in.sum, fmt.Errorf("lookup %s: %w", opt.Region, err)
-	}
-	if err := in.finish(ctx, m, files); err != nil {
-		return in.sum, err
-	}
-	return in.sum, in.done(ctx)
+	return fetched(ctx, in, eventRows, rd, m, "lookup "+opt.Region, nil)
 }
 
 // AthenaOptions configure an Athena query-history fetch.
@@ -80,17 +73,11 @@ func IngestAthena(ctx context.Context, opt AthenaOptions) (*Summary, error) {
 	loc := fmt.Sprintf("athena-history://%s/%s/%s/%s", opt.Region, strings.Join(opt.WorkGroups, ","), stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatAthena)
 	rd := athena.NewFetchSource(ctx, opt.API, athena.FetchOptions{WorkGroups: opt.WorkGroups, Since: opt.Since}, loc)
-	files, err := readRows(ctx, in, queryRows, rd, m, nil)
-	if err != nil {
-		return in.sum, fmt.Errorf("athena history: %w", err)
-	}
-	if st := rd.Stats(); st.HistoryLimited {
-		in.log.Warn("Athena keeps 45 days of query history; older queries cannot be fetched", "cutoff", st.Cutoff)
-	}
-	if err := in.finish(ctx, m, files); err != nil {
-		return in.sum, err
-	}
-	return in.sum, in.done(ctx)
+	return fetched(ctx, in, queryRows, rd, m, "athena history", func() {
+		if st := rd.Stats(); st.HistoryLimited {
+			in.log.Warn("Athena keeps 45 days of query history; older queries cannot be fetched", "cutoff", st.Cutoff)
+		}
+	})
 }
 
 // IngestAthenaEvent handles one EventBridge "Athena Query State Change"
@@ -117,9 +104,18 @@ func IngestAthenaEvent(ctx context.Context, opt Options, api athena.API, event [
 		emit(q, nil)
 		return nil
 	})
-	files, err := readRows(ctx, in, queryRows, rd, m, nil)
+	return fetched(ctx, in, queryRows, rd, m, "athena event", nil)
+}
+
+// fetched ends a run that read the records of one API fetch (m) from rd:
+// the same loop as objects, then the run's commit request (and commit).
+func fetched[R any](ctx context.Context, in *ingester, k *rows[R], rd source.Reader[R], m *lake.Manifest, what string, after func()) (*Summary, error) {
+	files, err := readRows(ctx, in, k, rd, m, nil)
 	if err != nil {
-		return in.sum, err
+		return in.sum, fmt.Errorf("%s: %w", what, err)
+	}
+	if after != nil {
+		after()
 	}
 	if err := in.finish(ctx, m, files); err != nil {
 		return in.sum, err
