@@ -364,7 +364,7 @@ func TestIngestFunction(t *testing.T) {
 	if n := pending(t, client, "lake-bucket"); n != 0 {
 		t.Errorf("%d commit requests still pending", n)
 	}
-	const want = 37 + 15 // the scenario trail (TestIngestS3), and the cut object's 15 readable records
+	const want = 49 + 15 // the scenario trail (TestIngestS3), and the cut object's 15 readable records
 	checkEvents(t, lakeLoc, want)
 
 	// After the commit, a redelivery finds every object in the ledger.
@@ -454,8 +454,8 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 	for _, r := range rows {
 		distinct[r.EventID] = true
 	}
-	if len(distinct) != 37 {
-		t.Errorf("%d distinct events committed, want 37", len(distinct))
+	if len(distinct) != 49 {
+		t.Errorf("%d distinct events committed, want 49", len(distinct))
 	}
 	if len(rows) > len(distinct) {
 		w, err := warehouse.Open(context.Background(), lakeLoc, inGlue)
@@ -478,7 +478,7 @@ func TestIngestFunctionsConcurrently(t *testing.T) {
 	if _, conflicts := glue.Counts(); conflicts == 0 {
 		t.Error("the injected UpdateTable conflict was not hit")
 	}
-	checkEvents(t, lakeLoc, 37, inGlue)
+	checkEvents(t, lakeLoc, 49, inGlue)
 	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("lake-bucket"), Prefix: aws.String(lake.ManifestDir + "/")})
 	if err != nil {
 		t.Fatal(err)

@@ -90,8 +90,8 @@ func TestReadFailureIsRetriedNotQuarantined(t *testing.T) {
 	if err := in.object(ctx, fs, obj); err != nil {
 		t.Fatal(err)
 	}
-	if in.sum.Written != 9 {
-		t.Errorf("retry wrote %d events, want the file's 9", in.sum.Written)
+	if in.sum.Written != 10 {
+		t.Errorf("retry wrote %d events, want the file's 10", in.sum.Written)
 	}
 }
 

@@ -69,10 +69,10 @@ func ingest(t *testing.T, opt Options) *Summary {
 func TestIngestScenario(t *testing.T) {
 	lakeDir := t.TempDir()
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
-	// 6 trail files (38 records, one delivered twice), a digest, an Insights
-	// file, 2 access-log objects (10 lines, one duplicated across them) and
-	// one Athena CLI file (3 executions).
-	want := Summary{Objects: 11, ObjectsIngested: 10, Digests: 1, Read: 51, Written: 49, Quarantined: 0,
+	// 6 trail files (50 records, one delivered twice), a digest, an Insights
+	// file, 2 access-log objects (15 lines, one duplicated across them) and
+	// one Athena CLI file (5 executions).
+	want := Summary{Objects: 11, ObjectsIngested: 10, Digests: 1, Read: 70, Written: 68, Quarantined: 0,
 		ObjectsSkipped: map[string]int{SkipInsightObject: 1}, Skipped: map[string]int64{SkipDuplicate: 2}}
 	if sum.Objects != want.Objects || sum.ObjectsIngested != want.ObjectsIngested || sum.Digests != want.Digests ||
 		sum.Read != want.Read || sum.Written != want.Written || sum.Quarantined != want.Quarantined ||
@@ -83,8 +83,8 @@ func TestIngestScenario(t *testing.T) {
 	// One committed data file per table and day, however many objects and
 	// profiles; nothing left pending.
 	events, files := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
-	if len(files) != 1 || files[0].Day != "2026-07-01" || files[0].Rows != 46 {
-		t.Errorf("events data files = %+v, want one file of 46 rows for 2026-07-01", files)
+	if len(files) != 1 || files[0].Day != "2026-07-01" || files[0].Rows != 63 {
+		t.Errorf("events data files = %+v, want one file of 63 rows for 2026-07-01", files)
 	}
 	if reqs, _ := filepath.Glob(filepath.Join(lakeDir, lake.CommitsDir, "*")); len(reqs) != 0 {
 		t.Errorf("commit requests left pending: %v", reqs)
@@ -96,7 +96,7 @@ func TestIngestScenario(t *testing.T) {
 			t.Errorf("row %d (%s) is out of the table's sort order", i, e.EventID)
 		}
 	}
-	for _, p := range []string{"data-scientist-full", "data-scientist-limited", "david", "tina", ""} {
+	for _, p := range []string{"data-scientist-full", "data-scientist-limited", "david", "tina", "analyst-us", ""} {
 		if !profiles[p] {
 			t.Errorf("no events of profile %q", p)
 		}
@@ -119,8 +119,8 @@ func TestIngestScenario(t *testing.T) {
 	}
 
 	// Everything written is readable and holds no credential from the scenario.
-	if len(events) != 46 {
-		t.Fatalf("lake holds %d events, want 46 (37 CloudTrail, 9 access-log lines)", len(events))
+	if len(events) != 63 {
+		t.Fatalf("lake holds %d events, want 63 (49 CloudTrail, 14 access-log lines)", len(events))
 	}
 	bySource := map[string]int{}
 	for _, e := range events {
@@ -129,14 +129,14 @@ func TestIngestScenario(t *testing.T) {
 			t.Errorf("access-log line by the full profile's role resolved to profile %q", e.StudioProfile)
 		}
 	}
-	if bySource[lake.SourceCloudTrail] != 37 || bySource[lake.SourceS3AccessLog] != 9 {
+	if bySource[lake.SourceCloudTrail] != 49 || bySource[lake.SourceS3AccessLog] != 14 {
 		t.Errorf("events by source = %v", bySource)
 	}
 	qs, qfiles := committedRows[lake.AthenaQuery](t, lakeDir, lake.AthenaQueries.Name)
 	if len(qfiles) != 1 || qfiles[0].Day != "2026-07-01" {
 		t.Fatalf("athena_queries files = %v", qfiles)
 	}
-	if len(qs) != 3 || qs[2].State != lake.QueryFailed || qs[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" {
+	if len(qs) != 5 || qs[2].State != lake.QueryFailed || qs[0].QueryID != "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01" {
 		t.Errorf("athena_queries = %+v", qs)
 	}
 	for _, e := range events {
@@ -178,8 +178,8 @@ func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
 		}
 	}
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: lakeDir})
-	if sum.Written != 49 || sum.Skipped[SkipDuplicate] != 2 {
-		t.Errorf("re-ingest wrote %d rows (%v), want 49 and the two duplicates skipped", sum.Written, sum.Skipped)
+	if sum.Written != 68 || sum.Skipped[SkipDuplicate] != 2 {
+		t.Errorf("re-ingest wrote %d rows (%v), want 68 and the two duplicates skipped", sum.Written, sum.Skipped)
 	}
 	after := snapshot(t, lakeDir)
 	for k, v := range after {
@@ -194,8 +194,8 @@ func TestReingestAfterManifestLossWritesTheSameFiles(t *testing.T) {
 		}
 	}
 	events, _ := committedRows[lake.Event](t, lakeDir, lake.Events.Name)
-	if len(events) != 46 {
-		t.Errorf("after the re-ingest the table holds %d events, want the same 46", len(events))
+	if len(events) != 63 {
+		t.Errorf("after the re-ingest the table holds %d events, want the same 63", len(events))
 	}
 }
 
@@ -248,8 +248,8 @@ func TestIngestWindow(t *testing.T) {
 	since := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
 	until := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	sum := ingest(t, Options{Inputs: []string{scenario}, Lake: t.TempDir(), Since: since, Until: until})
-	if sum.Written != 13 || sum.Skipped[SkipOutsideWindow] != 38 {
-		t.Errorf("window 10:00–12:00 wrote %d, skipped %v; want 13 written (12 CloudTrail, 1 access log), 38 outside", sum.Written, sum.Skipped)
+	if sum.Written != 13 || sum.Skipped[SkipOutsideWindow] != 57 {
+		t.Errorf("window 10:00–12:00 wrote %d, skipped %v; want 13 written (12 CloudTrail, 1 access log), 57 outside", sum.Written, sum.Skipped)
 	}
 }
 
@@ -305,8 +305,8 @@ func TestIngestS3(t *testing.T) {
 
 	opt := Options{Inputs: []string{"s3://trail-bucket/AWSLogs/"}, Lake: "s3://lake-bucket/audit"}
 	sum := ingest(t, opt)
-	if sum.Written != 37 || sum.Digests != 1 || sum.ObjectsSkipped[SkipInsightObject] != 1 {
-		t.Errorf("S3 ingest = %+v, want 37 events, 1 digest, 1 insight object skipped", sum)
+	if sum.Written != 49 || sum.Digests != 1 || sum.ObjectsSkipped[SkipInsightObject] != 1 {
+		t.Errorf("S3 ingest = %+v, want 49 events, 1 digest, 1 insight object skipped", sum)
 	}
 	if sum.ObjectsSkipped[SkipFolderMarker]+sum.ObjectsSkipped[SkipZeroByte] != 1 {
 		t.Errorf("folder marker not skipped: %v", sum.ObjectsSkipped)
@@ -317,8 +317,8 @@ func TestIngestS3(t *testing.T) {
 			t.Errorf("source_object = %q, want the s3:// location", r.SourceObject)
 		}
 	}
-	if len(rows) != 37 || len(files) != 1 || !strings.HasPrefix(files[0].URI, "s3://lake-bucket/audit/auditlake/events/data/event_time_day=2026-07-01/") {
-		t.Errorf("S3 lake holds %d events in %+v, want 37 in one file below s3://lake-bucket/audit/auditlake/events/data/", len(rows), files)
+	if len(rows) != 49 || len(files) != 1 || !strings.HasPrefix(files[0].URI, "s3://lake-bucket/audit/auditlake/events/data/event_time_day=2026-07-01/") {
+		t.Errorf("S3 lake holds %d events in %+v, want 49 in one file below s3://lake-bucket/audit/auditlake/events/data/", len(rows), files)
 	}
 	again := ingest(t, opt)
 	if again.Written != 0 || again.ObjectsSkipped[SkipAlreadyIngested] != 7 {

@@ -70,8 +70,8 @@ func TestMigrateV2LakeOnceLosingNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Committed || stats.Moved != 6 {
-		t.Errorf("resumed migration = %+v, want no second commit and the 6 v2 files moved", stats)
+	if stats.Committed || stats.Moved != 7 {
+		t.Errorf("resumed migration = %+v, want no second commit and the 7 v2 files moved", stats)
 	}
 	got, _ := committedRows[lake.Event](t, dir, lake.Events.Name)
 	if len(got) != len(want) {
@@ -89,7 +89,7 @@ func TestMigrateV2LakeOnceLosingNothing(t *testing.T) {
 	if err := lake.CheckLayout(ctx, st); err != nil {
 		t.Errorf("after migration: %v", err)
 	}
-	if m, _ := filepath.Glob(filepath.Join(dir, LegacyDir, "events", "dt=2026-07-01", "*", "*.parquet")); len(m) != 5 {
+	if m, _ := filepath.Glob(filepath.Join(dir, LegacyDir, "events", "dt=2026-07-01", "*", "*.parquet")); len(m) != 6 {
 		t.Errorf("v2 files kept in %s: %v", LegacyDir, m)
 	}
 	again, err := Migrate(ctx, dir, w)
@@ -107,11 +107,11 @@ func TestMigrateV2Lake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !stats.Committed || stats.Files != 6 || stats.Rows != int64(len(want))+3 || stats.Quarantined != 0 {
-		t.Errorf("migration = %+v, want 6 files, %d rows (events and 3 queries) committed", stats, len(want)+3)
+	if !stats.Committed || stats.Files != 7 || stats.Rows != int64(len(want))+5 || stats.Quarantined != 0 {
+		t.Errorf("migration = %+v, want 7 files, %d rows (events and 5 queries) committed", stats, len(want)+5)
 	}
 	qs, _ := committedRows[lake.AthenaQuery](t, dir, lake.AthenaQueries.Name)
-	if len(qs) != 3 {
-		t.Errorf("athena_queries holds %d rows after migration, want 3", len(qs))
+	if len(qs) != 5 {
+		t.Errorf("athena_queries holds %d rows after migration, want 5", len(qs))
 	}
 }

@@ -62,8 +62,8 @@ func TestRunFlagsAfterInputsAndJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
 		t.Fatalf("--json output %q: %v", out.String(), err)
 	}
-	if sum.Read != 51 || sum.Written != 49 {
-		t.Errorf("summary %+v, want 51 read and 49 written", sum)
+	if sum.Read != 70 || sum.Written != 68 {
+		t.Errorf("summary %+v, want 70 read and 68 written", sum)
 	}
 }
 
@@ -102,7 +102,7 @@ func TestRunLookupAgainstLocalEndpoint(t *testing.T) {
 func TestRunAthenaFile(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"athena", "--file", "../../testdata/scenario/logs/athena/batch-get-query-execution-primary-2026-07-01.json", "--lake", t.TempDir()}, &out, &errb)
-	if code != 0 || !strings.Contains(out.String(), "3 read = 3 written") {
+	if code != 0 || !strings.Contains(out.String(), "5 read = 5 written") {
 		t.Errorf("exit %d, out %q, err %q", code, out.String(), errb.String())
 	}
 }
@@ -134,7 +134,7 @@ func TestRunMaintenanceCommands(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	if code := run(ctx, []string{"compact", "--lake", lakeDir}, &out, &errb); code != 0 ||
-		!strings.Contains(out.String(), "events 2026-07-01: 2 files → 1, 46 rows") {
+		!strings.Contains(out.String(), "events 2026-07-01: 2 files → 1, 63 rows") {
 		t.Errorf("compact: exit %d, %q %q", code, out.String(), errb.String())
 	}
 	out.Reset()
@@ -143,7 +143,7 @@ func TestRunMaintenanceCommands(t *testing.T) {
 		t.Errorf("compact again: exit %d, %q %q", code, out.String(), errb.String())
 	}
 	out.Reset()
-	if code := run(ctx, []string{"compact", "--force", "--lake", lakeDir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "events 2026-07-01: 1 files → 1, 46 rows") {
+	if code := run(ctx, []string{"compact", "--force", "--lake", lakeDir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "events 2026-07-01: 1 files → 1, 63 rows") {
 		t.Errorf("compact --force: exit %d, %q %q", code, out.String(), errb.String())
 	}
 	out.Reset()
@@ -178,8 +178,8 @@ func TestRunNotAfterQuarantines(t *testing.T) {
 		Written     int64 `json:"events_written"`
 		Quarantined int64 `json:"quarantined"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Written != 0 || sum.Quarantined != 38 {
-		t.Errorf("summary %s (%v); want all 38 records of 2026-07-01 quarantined (the twice-delivered one too)", out.String(), err)
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Written != 0 || sum.Quarantined != 50 {
+		t.Errorf("summary %s (%v); want all 50 records of 2026-07-01 quarantined (the twice-delivered one too)", out.String(), err)
 	}
 }
 

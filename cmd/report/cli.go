@@ -33,7 +33,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var opt report.Options
 	fs.StringVar(&opt.Lake, "lake", "lake", "lake folder or s3://bucket/prefix")
 	fs.Var((*flags.List)(&opt.Catalog), "catalog", "aws glue get-tables JSON file or folder (repeatable)")
-	fs.Var((*flags.List)(&opt.Grants), "grants", "aws lakeformation list-permissions JSON file or folder (repeatable)")
+	fs.Var((*flags.List)(&opt.Grants), "grants", "Lake Formation state: aws lakeformation list-permissions, list-data-cells-filter, search-tables-by-lf-tags, search-databases-by-lf-tags or get-resource-lf-tags JSON, file or folder (repeatable)")
 	format := fs.String("format", "table", "output format: table, csv, json (one object per line) or md")
 	policyFile := fs.String("policy", "", "policy YAML file (default: built-in defaults)")
 	asOf := fs.String("as-of", "", "read the lake as of a table snapshot id or a time (RFC 3339 or YYYY-MM-DD)")

@@ -16,8 +16,8 @@ import (
 var wantSummary = []string{
 	"- data-scientist-full read customer_id of amazon_reviews_db.amazon_reviews_parquet once (query",
 	"- data-scientist-limited tried to read customer_id of amazon_reviews_db.amazon_reviews_parquet once",
-	"- The policy (../../testdata/scenario/policy.yaml) raised 15 findings: 8 high, 7 medium; high:",
-	"- 2 of 16 data accesses could not be attributed to a Studio profile: 2 by",
+	"- The policy (../../testdata/scenario/policy.yaml) raised 21 findings: 10 high, 11 medium; high:",
+	"- 2 of 19 data accesses could not be attributed to a Studio profile: 2 by",
 }
 
 // Into a pipe or a file the demo prints every value in full.
@@ -28,7 +28,7 @@ func TestDemo(t *testing.T) {
 	}
 	s := out.String()
 	for _, want := range append([]string{
-		"records: 51 read = 49 written + 2 skipped (duplicate-event 2) + 0 quarantined",
+		"records: 70 read = 68 written + 2 skipped (duplicate-event 2) + 0 quarantined",
 		"data-scientist-full     athena  amazon_reviews_db.amazon_reviews_parquet  customer_id  exact      success  6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e01",
 		"data-scientist-limited  athena  amazon_reviews_db.amazon_reviews_parquet  customer_id  exact      denied",
 		"audit_trail_tampering", "lf_bypass_s3_read", "sagemaker_unapproved_instance_type",

@@ -106,8 +106,8 @@ func TestS3Lake(t *testing.T) {
 	out.Reset()
 	violations := []string{"--lake", lakeURL, "--catalog", scenario + "/catalog", "--grants", scenario + "/grants",
 		"--policy", scenario + "/policy.yaml", "--format", "json", "violations"}
-	if code := Main(ctx, violations, &out, &errb); code != 0 || strings.Count(out.String(), "\n") != 15 {
-		t.Errorf("violations over the S3 lake: exit %d, %d findings (want 15): %s", code, strings.Count(out.String(), "\n"), errb.String())
+	if code := Main(ctx, violations, &out, &errb); code != 0 || strings.Count(out.String(), "\n") != 21 {
+		t.Errorf("violations over the S3 lake: exit %d, %d findings (want 21): %s", code, strings.Count(out.String(), "\n"), errb.String())
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("sagemaker:\n  require_vpc: maybe\n"), 0o644)
@@ -203,8 +203,8 @@ func TestMainCompliancePDF(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("not a PDF (%d bytes, %v)", len(b), err)
 	}
-	if n := browsertest.Pages(t, out); n != 6 {
-		t.Errorf("%d pages, want 6", n)
+	if n := browsertest.Pages(t, out); n != 5 {
+		t.Errorf("%d pages, want 5", n)
 	}
 }
 
@@ -234,14 +234,14 @@ func TestAsOfAndSnapshotLine(t *testing.T) {
 		}
 		return strings.TrimSpace(strings.TrimPrefix(out.String(), "n\n")), errb.String()
 	}
-	if n, errs := count(); n != "46" || !strings.Contains(errs, "lake snapshot ") || !strings.Contains(errs, "events ") {
+	if n, errs := count(); n != "63" || !strings.Contains(errs, "lake snapshot ") || !strings.Contains(errs, "events ") {
 		t.Errorf("current: %s events, stderr %q", n, errs)
 	}
-	if n, errs := count("--as-of", fmt.Sprint(first.ID)); n != "37" || !strings.Contains(errs, fmt.Sprintf("events %d ", first.ID)) {
-		t.Errorf("as of %d: %s events, stderr %q; want the first run's 37", first.ID, n, errs)
+	if n, errs := count("--as-of", fmt.Sprint(first.ID)); n != "49" || !strings.Contains(errs, fmt.Sprintf("events %d ", first.ID)) {
+		t.Errorf("as of %d: %s events, stderr %q; want the first run's 49", first.ID, n, errs)
 	}
-	if n, _ := count("--as-of", first.Time.Add(time.Millisecond).Format(time.RFC3339Nano)); n != "37" {
-		t.Errorf("as of %s: %s events, want 37", first.Time, n)
+	if n, _ := count("--as-of", first.Time.Add(time.Millisecond).Format(time.RFC3339Nano)); n != "49" {
+		t.Errorf("as of %s: %s events, want 49", first.Time, n)
 	}
 	var out, errb bytes.Buffer
 	if code := Main(ctx, []string{"--lake", dir, "--as-of", "yesterday-ish", "sql", "SELECT 1"}, &out, &errb); code != 2 {

@@ -10,7 +10,8 @@
 //	AUDITLAKE_GLUE_DATABASE  the lake's tables are in this Glue database
 //	AUDITLAKE_POLICY         policy YAML, s3://bucket/key (default: built-in)
 //	AUDITLAKE_CATALOG        s3:// prefix of `aws glue get-tables` JSON files
-//	AUDITLAKE_GRANTS         s3:// prefix of `aws lakeformation list-permissions` JSON files
+//	AUDITLAKE_GRANTS         s3:// prefix of Lake Formation JSON files: `aws lakeformation list-permissions`,
+//	                         list-data-cells-filter and the LF-Tag listings (as report --grants)
 //	AUDITLAKE_ALERT_STATE    alert state, s3://bucket/key (default: _alerts/state.json in the lake)
 //	AUDITLAKE_SNS_TOPIC      SNS topic ARN for new findings
 //	AUDITLAKE_WEBHOOK        Slack-compatible webhook URL for new findings

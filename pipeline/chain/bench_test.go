@@ -12,6 +12,7 @@ import (
 	"github.com/auditlake/auditlake/pipeline"
 	"github.com/auditlake/auditlake/pipeline/chain"
 	"github.com/auditlake/auditlake/pipeline/internal/trailgen"
+	"github.com/auditlake/auditlake/pipeline/policy"
 	"github.com/auditlake/auditlake/pipeline/report"
 	"github.com/auditlake/auditlake/pipeline/warehouse"
 )
@@ -158,6 +159,58 @@ func BenchmarkQuestions(b *testing.B) {
 				}
 				r.Close()
 			}
+		})
+	}
+}
+
+// benchPolicy is the policy BenchmarkFindings loads: month.sh's without
+// the allow-lists (whose findings, 46% of the accesses there, would make
+// this measure sorting findings rather than detecting them).
+const benchPolicy = `sensitive:
+  sales.customers: [email, first_name, last_name]
+  hr.employees: [salary, ssn_last4]
+data_buckets:
+  - bucket: acme-datalake-restricted
+    vpc_endpoints: [vpce-0a1b2c3d4e5f60001]
+sagemaker:
+  require_vpc: true
+  require_kms: true
+  approved_instance_types: [ml.m5.xlarge, ml.m5.4xlarge]
+require_source_identity: true
+`
+
+// BenchmarkFindings evaluates every detection over the built lake (the
+// findings view, as violations does), and the alert's query (the findings
+// with the requests their evidence records).
+func BenchmarkFindings(b *testing.B) {
+	lake, cat := benchSetup(b)
+	ctx := context.Background()
+	if _, _, err := build(ctx, lake, chain.Options{Catalog: []string{cat}}); err != nil { // commit the hour
+		b.Fatal(err)
+	}
+	p, err := policy.Parse([]byte(benchPolicy), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := report.Open(ctx, report.Options{Lake: lake, Catalog: []string{cat}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.LoadPolicy(ctx, p); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []struct{ name, sql string }{{"findings", report.FindingsQuery}, {"alert", report.AlertQuery}} {
+		b.Run(q.name, func(b *testing.B) {
+			n := 0
+			for range b.N {
+				rows, err := r.Query(ctx, q.sql)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(rows.Values)
+			}
+			b.ReportMetric(float64(n), "findings")
 		})
 	}
 }

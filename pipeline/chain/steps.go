@@ -60,8 +60,15 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The LF-Tag policies are evaluated on every table the catalog has had.
+	for _, t := range cat.Versions() {
+		gr.AddTable(t.Database, t.Name)
+	}
 	b.chain.Catalog, b.chain.Grants = cat, gr
 	if err := b.createCatalogTables(ctx); err != nil {
+		return 0, err
+	}
+	if err := b.grantsTable(ctx, gr); err != nil {
 		return 0, err
 	}
 	var vals [][]driver.Value
@@ -77,6 +84,28 @@ func (b *builder) replay(ctx context.Context, s *Step) (int64, error) {
 		vals = append(vals, []driver.Value{strings.ToLower(t.Database), strings.ToLower(t.Name), t.Location, folder, t.From, to})
 	}
 	return n, b.db.Append(ctx, "catalog_tables", vals)
+}
+
+// grantsTable writes the grants in force over time into main.lf_grants
+// (grants.TableColumns), for the steps that judge a read by them (s3_reads:
+// a table Lake Formation leaves to IAM is not bypassed). It lives for the
+// build only.
+func (b *builder) grantsTable(ctx context.Context, gr *grants.Set) error {
+	if _, err := b.db.ExecContext(ctx, `CREATE OR REPLACE TABLE main.lf_grants (`+grants.TableColumns+`)`); err != nil {
+		return err
+	}
+	var vals [][]driver.Value
+	for _, r := range gr.Rows() {
+		if r.Read {
+			row := r.Values()
+			v := make([]driver.Value, len(row))
+			for i := range row {
+				v[i] = row[i]
+			}
+			vals = append(vals, v)
+		}
+	}
+	return b.db.Append(ctx, "lf_grants", vals)
 }
 
 // createCatalogTables creates catalog_tables empty.
@@ -96,7 +125,8 @@ const NoColumn = "no_column"
 // query of the step's SELECT (package lineage, on all cores, against the
 // catalog versions in force when the query ran) and keeps those the Lake
 // Formation grant in force let the query read (Athena drops the others
-// from SELECT *; a column named outright stays, denied).
+// from SELECT *; a column named outright stays, denied), with the row
+// filter of the data cells filters that limited a column.
 func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, error) {
 	if _, err := b.db.ExecContext(ctx, "CREATE OR REPLACE TABLE main."+lakedb.QuoteIdent("new_"+s.Name)+" AS "+lakedb.Empty(s.Table)); err != nil {
 		return 0, err
@@ -202,7 +232,7 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 			for _, a := range res.Accesses {
 				db, table := strings.ToLower(a.Database), strings.ToLower(a.Table)
 				if a.Columns == nil {
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr, lk})
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, "table", true, methodErr, nil, lk})
 					continue
 				}
 				access := gr.Readable(j.principal, a.Database, a.Table, j.at)
@@ -216,14 +246,18 @@ func (b *builder) lineage(ctx context.Context, s *Step, days dayset) (int64, err
 					if !allowed && !named[c] {
 						continue // SELECT * silently drops what the grant excludes
 					}
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, lk})
+					var rowFilter driver.Value
+					if f := access.RowFilter(c); f != "" {
+						rowFilter = f
+					}
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, c, res.Method, allowed, methodErr, rowFilter, lk})
 					kept++
 				}
 				if kept == 0 {
 					// The query scanned the table but read none of its
 					// columns (count(*), SELECT 1, EXISTS (SELECT * …)), or
 					// none its grant allowed: the access still leaves a row.
-					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, NoColumn, !grantsKnown || access.Table, methodErr, lk})
+					vals = append(vals, []driver.Value{j.id, j.at, db, table, nil, NoColumn, !grantsKnown || access.Table, methodErr, nil, lk})
 				}
 			}
 		}

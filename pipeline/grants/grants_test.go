@@ -77,6 +77,20 @@ type check struct {
 	want                 []string
 }
 
+// expectReads fails unless c.principal reads c.want of db.<c.table>
+// (columns cols) at c.at; a nil want is nothing.
+func expectReads(t *testing.T, s *Set, c check) {
+	t.Helper()
+	got := s.Effective(c.principal, "db", c.table, cols, ts(c.at))
+	want := c.want
+	if want == nil {
+		want = []string{}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s reads db.%s at %s: %v, want %v", c.principal, c.table, c.at, got, want)
+	}
+}
+
 func TestReplay(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -266,11 +280,10 @@ func TestReplay(t *testing.T) {
 				{name: "GrantPermissions", at: "2026-07-01T10:00:00Z", source: "glue.amazonaws.com", params: grant(alice, onTable("db", "t"), "SELECT")},
 				{name: "GetDataAccess", at: "2026-07-01T10:00:00Z", params: `{"tableArn":"arn:aws:glue:us-east-1:111122223333:table/db/t","permissions":["SELECT"]}`},
 				{name: "PutDataLakeSettings", at: "2026-07-01T10:00:00Z", params: `{"dataLakeSettings":{"allowFullTableExternalDataAccess":true}}`},
-				{name: "GrantPermissions", at: "2026-07-01T10:00:00Z", params: grant(alice, `{"lFTagPolicy":{"resourceType":"TABLE","expression":[{"tagKey":"pii","tagValues":["false"]}]}}`, "SELECT")},
 				{name: "GrantPermissions", at: "2026-07-01T10:00:00Z", params: `{"principal":{"dataLakePrincipalIdentifier":"` + alice + `"},"resource":{"table":{"databaseName":"db","name":"t"}},"permissions":[]}`},
 				{name: "RevokePermissions", at: "2026-07-01T10:00:00Z", params: grant(alice, onTable("db", "t"), "SELECT")},
 			},
-			changed: []bool{false, false, false, false, false, false},
+			changed: []bool{false, false, false, false, false},
 			checks:  []check{{alice, "t", "2026-07-02T00:00:00Z", nil}},
 		},
 	}
@@ -304,14 +317,7 @@ func TestReplay(t *testing.T) {
 				t.Fatalf("history changed:\n%v\n%v", before, s.Rows())
 			}
 			for _, c := range tc.checks {
-				got := s.Effective(c.principal, "db", c.table, cols, ts(c.at))
-				want := c.want
-				if want == nil {
-					want = []string{}
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s reads db.%s at %s: %v, want %v", c.principal, c.table, c.at, got, want)
-				}
+				expectReads(t, s, c)
 			}
 			// The same events in time order give the same history.
 			inOrder := New()
@@ -393,7 +399,7 @@ func TestLoadForms(t *testing.T) {
 	   "Resource":{"DataCellsFilter":{"TableCatalogId":"1","DatabaseName":"db","TableName":"t","Name":"f"}},"Permissions":["SELECT"],
 	   "LastUpdated":"2026-06-01 00:00:00+00:00"},
 	  {"Principal":{"DataLakePrincipalIdentifier":"` + bob + `"},
-	   "Resource":{"LFTagPolicy":{"CatalogId":"1","ResourceType":"TABLE","Expression":[]}},"Permissions":["SELECT"]},
+	   "Resource":{"LFTagPolicy":{"CatalogId":"1","ResourceType":"TABLE","Expression":[{"TagKey":"pii","TagValues":["false"]}]}},"Permissions":["SELECT"]},
 	  {"Principal":{"DataLakePrincipalIdentifier":"` + bob + `"},
 	   "Resource":{"TableWithColumns":{"DatabaseName":"db","Name":"u","ColumnWildcard":{}}},"Permissions":["SELECT"]}
 	]}
@@ -421,12 +427,18 @@ func TestLoadForms(t *testing.T) {
 	}
 
 	for name, bad := range map[string]string{
-		"empty":        ``,
-		"not json":     `{"PrincipalResourcePermissions":[`,
-		"other doc":    `{"TableList":[]}`,
-		"no principal": `{"PrincipalResourcePermissions":[{"Resource":{"Database":{"Name":"db"}},"Permissions":["ALL"]}]}`,
-		"bad time":     `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{"Database":{"Name":"db"}},"Permissions":["ALL"],"LastUpdated":"soon"}]}`,
-		"no resource":  `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{},"Permissions":["ALL"]}]}`,
+		"empty":                                ``,
+		"not json":                             `{"PrincipalResourcePermissions":[`,
+		"other doc":                            `{"Tables":[]}`,
+		"empty policy":                         `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{"LFTagPolicy":{"ResourceType":"TABLE","Expression":[]}},"Permissions":["SELECT"]}]}`,
+		"policy type":                          `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{"LFTagPolicy":{"ResourceType":"COLUMN","Expression":[{"TagKey":"a","TagValues":["b"]}]}},"Permissions":["SELECT"]}]}`,
+		"glue tables":                          `{"TableList":[{"Name":"t","DatabaseName":"db","StorageDescriptor":{}}]}`,
+		"no resource for get-resource-lf-tags": `{"LFTagsOnTable":[{"TagKey":"a","TagValues":["b"]}]}`,
+		"database list":                        `{"DatabaseList":[{"LFTags":[]}]}`,
+		"tag without key":                      `{"Resource":{"Table":{"DatabaseName":"db","Name":"t"}},"LFTagsOnTable":[{"TagValues":["b"]}]}`,
+		"no principal":                         `{"PrincipalResourcePermissions":[{"Resource":{"Database":{"Name":"db"}},"Permissions":["ALL"]}]}`,
+		"bad time":                             `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{"Database":{"Name":"db"}},"Permissions":["ALL"],"LastUpdated":"soon"}]}`,
+		"no resource":                          `{"PrincipalResourcePermissions":[{"Principal":{"DataLakePrincipalIdentifier":"x"},"Resource":{},"Permissions":["ALL"]}]}`,
 	} {
 		s := New()
 		err := s.Load(strings.NewReader(bad), "bad.json")

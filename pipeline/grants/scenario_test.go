@@ -28,6 +28,7 @@ const (
 	roleVend   = acct + "role/credential-vending-app-role"
 	roleLFReg  = acct + "role/LakeFormationRegistrationRole"
 	roleOther  = acct + "role/someone-else"
+	roleUS     = acct + "role/SageMakerStudioExecutionRole_analyst-us"
 	reviews    = "amazon_reviews_parquet"
 	reviewsDB  = "amazon_reviews_db"
 	grantEvent = "2026-07-01T11:00:05Z"
@@ -96,8 +97,14 @@ func trailEvents(t *testing.T) []*lake.Event {
 func scenarioSet(t *testing.T) (*Set, []*lake.Event) {
 	t.Helper()
 	s := New()
-	if err := s.LoadFile(filepath.Join(scenario, "grants", "lakeformation-list-permissions.json")); err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob(filepath.Join(scenario, "grants", "*.json"))
+	if len(files) != 2 {
+		t.Fatalf("grants files %v, want list-permissions and the LF-Tag listing", files)
+	}
+	for _, f := range files {
+		if err := s.LoadFile(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var applied []*lake.Event
 	for _, ev := range trailEvents(t) {
@@ -149,11 +156,18 @@ func without(all []string, drop ...string) []string {
 
 func TestScenario(t *testing.T) {
 	s, applied := scenarioSet(t)
-	if len(applied) != 1 || applied[0].EventName != "GrantPermissions" || !applied[0].EventTime.Equal(ts(grantEvent)) {
-		t.Fatalf("events that changed grants: %v", applied)
+	// The tag on the PII columns, the tag-based grant, the data cells filter
+	// and the grant on it (08:04; CreateLFTag only defines the tag), and
+	// the grant to the vending role.
+	var changed []string
+	for _, ev := range applied {
+		changed = append(changed, ev.EventTime.Format("15:04:05")+" "+ev.EventName)
+	}
+	if want := "08:04:20 AddLFTagsToResource, 08:04:30 GrantPermissions, 08:04:40 CreateDataCellsFilter, 08:04:50 GrantPermissions, 11:00:05 GrantPermissions"; strings.Join(changed, ", ") != want {
+		t.Fatalf("events that changed grants: %s\nwant %s", strings.Join(changed, ", "), want)
 	}
 	// Applying the same event again changes nothing.
-	if changed, err := s.ApplyEvent(applied[0]); changed || err != nil {
+	if changed, err := s.ApplyEvent(applied[4]); changed || err != nil {
 		t.Fatalf("re-applied grant: %v %v", changed, err)
 	}
 
@@ -202,6 +216,15 @@ func TestScenario(t *testing.T) {
 		{"registration role has only a data location", roleLFReg, reviewsDB, reviews, morning, reviewCols, []string{}},
 		{"IAM_ALLOWED_PRINCIPALS on a database gives no table read", roleOther, "default", "anything", morning, []string{"a"}, []string{}},
 		{"unknown principal", roleOther, reviewsDB, reviews, morning, reviewCols, []string{}},
+		// analyst-us: a tag-based grant on classification=public (the tpc
+		// database's tag, from the listing; the customer PII columns tagged
+		// pii at 08:04:20) and a data cells filter on the reviews.
+		{"analyst before its grants", roleUS, "tpc", "dl_tpc_customer", ts("2026-07-01T08:04:29Z"), customerCols, []string{}},
+		{"analyst customer: public columns only", roleUS, "tpc", "dl_tpc_customer", morning, customerCols,
+			without(customerCols, "c_salutation", "c_first_name", "c_last_name", "c_birth_day", "c_birth_month", "c_login", "c_email_address")},
+		{"analyst item: the database's tag", roleUS, "tpc", "dl_tpc_item", morning, itemCols, itemCols},
+		{"analyst reviews: the filter's columns", roleUS, reviewsDB, reviews, morning, reviewCols,
+			[]string{"marketplace", "product_id", "product_title", "star_rating", "review_date"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,7 +237,7 @@ func TestScenario(t *testing.T) {
 
 	// Access values, exactly.
 	lim := s.Readable(roleLim, reviewsDB, reviews, morning)
-	if want := (Access{Table: true, All: true, Excluded: map[string]bool{"customer_id": true, "review_id": true}}); !reflect.DeepEqual(lim, want) {
+	if want := (Access{Table: true, All: true, Excluded: map[string]bool{"customer_id": true, "review_id": true}}); !reflect.DeepEqual(exported(lim), want) {
 		t.Fatalf("limited = %+v", lim)
 	}
 	if lim.Allows("customer_id") || lim.Allows("REVIEW_ID") || !lim.Allows("star_rating") {
@@ -222,7 +245,7 @@ func TestScenario(t *testing.T) {
 	}
 	mkt := s.Readable(roleMkt, "tpc", "dl_tpc_customer", morning)
 	if want := (Access{Table: true, Columns: map[string]bool{"c_customer_sk": true, "c_customer_id": true,
-		"c_preferred_cust_flag": true, "c_birth_year": true, "c_birth_country": true, "c_current_addr_sk": true}}); !reflect.DeepEqual(mkt, want) {
+		"c_preferred_cust_flag": true, "c_birth_year": true, "c_birth_country": true, "c_current_addr_sk": true}}); !reflect.DeepEqual(exported(mkt), want) {
 		t.Fatalf("marketing = %+v", mkt)
 	}
 	if a := s.Readable(roleMkt, "tpc", "dl_tpc_customer_address", morning); a.Table || a.Allows("ca_city") {
@@ -230,6 +253,15 @@ func TestScenario(t *testing.T) {
 	}
 	if a := s.Readable(roleVend, reviewsDB, reviews, ts("2026-07-01T11:00:04Z")); !reflect.DeepEqual(a, Access{}) {
 		t.Fatalf("vending before = %+v", a)
+	}
+	// The filter's row filter limits the analyst's review columns; the tag
+	// grant has none.
+	us := s.Readable(roleUS, reviewsDB, reviews, morning)
+	if us.RowFilter("star_rating") != "marketplace = 'US'" || us.RowFilter("customer_id") != "" {
+		t.Fatalf("analyst row filters: %q %q", us.RowFilter("star_rating"), us.RowFilter("customer_id"))
+	}
+	if f := s.Readable(roleUS, "tpc", "dl_tpc_customer", morning).RowFilter("c_customer_id"); f != "" {
+		t.Fatalf("a tag-based grant with a row filter %q", f)
 	}
 
 	// The rows in force for the limited profile.
@@ -271,6 +303,11 @@ func TestScenario(t *testing.T) {
 			t.Errorf("no %s row in %v", k, kinds)
 		}
 	}
+}
+
+// exported is an Access with only its exported fields, to compare.
+func exported(a Access) Access {
+	return Access{Table: a.Table, All: a.All, Columns: a.Columns, Excluded: a.Excluded}
 }
 
 func boolStr(b bool) string {

@@ -48,8 +48,8 @@ func TestDuckDBReadsTheLake(t *testing.T) {
 	if err := db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT event_id), count(*) FILTER (WHERE event_time IS NULL) FROM events`).Scan(&n, &ids, &nullTimes); err != nil {
 		t.Fatal(err)
 	}
-	if n != 46 || ids != 46 || nullTimes != 0 {
-		t.Errorf("events: %d rows, %d distinct ids, %d null times; want 46, 46, 0", n, ids, nullTimes)
+	if n != 63 || ids != 63 || nullTimes != 0 {
+		t.Errorf("events: %d rows, %d distinct ids, %d null times; want 63, 63, 0", n, ids, nullTimes)
 	}
 	var failed string
 	if err := db.QueryRowContext(ctx, `SELECT query_id FROM athena_queries WHERE state = 'FAILED'`).Scan(&failed); err != nil {
@@ -77,7 +77,7 @@ func TestDuckDBReadsTheLake(t *testing.T) {
 		rows.Scan(&p, &c)
 		got = append(got, p)
 	}
-	if strings.Join(got, ",") != "_none,data-scientist-full,data-scientist-limited,david,tina" {
+	if strings.Join(got, ",") != "_none,analyst-us,data-scientist-full,data-scientist-limited,david,tina" {
 		t.Errorf("profiles = %v", got)
 	}
 	// A JSON column is queryable with DuckDB's JSON functions.
@@ -201,8 +201,8 @@ func TestDeduplicatedViewKeepsWhatCompactionKeeps(t *testing.T) {
 		return out
 	}
 	before := sources()
-	if len(before) != 37 {
-		t.Fatalf("view holds %d events, want 37", len(before))
+	if len(before) != 49 {
+		t.Fatalf("view holds %d events, want 49", len(before))
 	}
 	for id, src := range before {
 		if !strings.HasPrefix(src, trail) {
@@ -257,8 +257,8 @@ func TestFilesWithoutAnAppendedColumnReadAsNull(t *testing.T) {
 	if err := db.QueryRowContext(ctx, `SELECT count(*), count(source_region) FROM events`).Scan(&n, &regions); err != nil {
 		t.Fatalf("events without source_region in any file: %v", err)
 	}
-	if n != 46 || regions != 0 {
-		t.Errorf("%d rows, %d with a source_region; want 46 and 0", n, regions)
+	if n != 63 || regions != 0 {
+		t.Errorf("%d rows, %d with a source_region; want 63 and 0", n, regions)
 	}
 	checkColumns(t, db, "events")
 }

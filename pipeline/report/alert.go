@@ -83,6 +83,7 @@ const (
 // alertFinding is one finding with its identity.
 type alertFinding struct {
 	id       string
+	legacy   string // the identity before occurrences: by evidence ids (state files of earlier versions)
 	columns  []string
 	values   []any
 	rule     string
@@ -94,10 +95,14 @@ type alertFinding struct {
 }
 
 // FindingID is the stable identity of a finding: a hash of its rule, its
-// resource and its sorted event ids (not its time or detail text, so a
-// finding keeps its identity across runs).
-func FindingID(rule, resource string, eventIDs []string) string {
-	ids := append([]string(nil), eventIDs...)
+// resource and its sorted occurrences (not its time or detail text, so a
+// finding keeps its identity across runs). The occurrences are the
+// finding's evidence ids mapped to the requests they record (AlertQuery):
+// a finding keeps its identity when another record of the same request
+// joins its evidence, such as the access-log line of a data event
+// delivered hours later.
+func FindingID(rule, resource string, occurrences []string) string {
+	ids := append([]string(nil), occurrences...)
 	sort.Strings(ids)
 	h := sha256.New()
 	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
@@ -138,7 +143,7 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 		return res, fmt.Errorf("alert state %s: %w", st.Location(key), err)
 	}
 
-	rows, err := r.Findings(ctx)
+	rows, err := r.Query(ctx, AlertQuery)
 	if err != nil {
 		return res, err
 	}
@@ -149,14 +154,21 @@ func (r *Report) Alert(ctx context.Context, opt AlertOptions) (AlertResult, erro
 	res.Findings = len(all)
 	var fresh []alertFinding
 	seen := map[string]bool{}
+	migrated := false
 	for _, f := range all {
 		if _, sent := state.Sent[f.id]; sent || seen[f.id] {
+			continue
+		}
+		if old, sent := state.Sent[f.legacy]; sent {
+			// Sent by an earlier version under its evidence ids: the same finding.
+			state.Sent[f.id] = old
+			migrated = true
 			continue
 		}
 		seen[f.id] = true
 		fresh = append(fresh, f)
 	}
-	if len(fresh) == 0 && existed {
+	if len(fresh) == 0 && existed && !migrated {
 		return res, nil
 	}
 
@@ -310,13 +322,28 @@ func readState(ctx context.Context, st store.Store, key string) (*AlertState, bo
 	return state, true, nil
 }
 
-// alertFindings turns the findings rows into findings with identities.
+// AlertQuery lists the findings as FindingsQuery does, with each one's
+// occurrences: its evidence ids, an S3 event's mapped to the request it
+// records (occurrence(), OccurrenceMacro: the records of one request in
+// CloudTrail and the access log arrive hours apart); other ids stay
+// themselves.
+const AlertQuery = `SELECT ` + FindingColumns + `,
+  (SELECT list(DISTINCT coalesce(occurrence(e.event_source, e.event_name, e.request_id, e.s3_bucket, e.event_id), u.id))
+   FROM unnest(f.event_ids) AS u(id)
+   LEFT JOIN (SELECT event_id, event_source, event_name, request_id, s3_bucket FROM events
+              WHERE event_source = 's3.amazonaws.com' AND request_id IS NOT NULL AND NOT network_view) e ON e.event_id = u.id) AS occurrences
+FROM findings f
+ORDER BY event_time, rule, resource, coalesce(studio_profile, ''), array_to_string(event_ids, ',')`
+
+// alertFindings turns the rows of AlertQuery into findings with
+// identities (by their occurrences) and the findings columns.
 func alertFindings(rows *Rows) ([]alertFinding, error) {
 	col := map[string]int{}
 	for i, c := range rows.Columns {
 		col[c] = i
 	}
-	for _, c := range strings.Split(FindingColumns, ", ") {
+	names := strings.Split(FindingColumns, ", ")
+	for _, c := range append(names, "occurrences") {
 		if _, ok := col[c]; !ok {
 			return nil, fmt.Errorf("findings: no %s column", c)
 		}
@@ -324,22 +351,39 @@ func alertFindings(rows *Rows) ([]alertFinding, error) {
 	var out []alertFinding
 	for _, v := range rows.Values {
 		get := func(c string) string { return text(v[col[c]]) }
-		var ids []string
-		switch x := v[col["event_ids"]].(type) {
-		case []any:
-			for _, id := range x {
-				ids = append(ids, text(id))
-			}
-		case []string:
-			ids = append(ids, x...)
-		case nil:
-		default:
-			return nil, fmt.Errorf("findings: event_ids is %T", x)
+		ids, err := stringList(v[col["event_ids"]])
+		if err != nil {
+			return nil, fmt.Errorf("findings: event_ids: %w", err)
 		}
-		f := alertFinding{columns: rows.Columns, values: v, rule: get("rule"), severity: get("severity"),
+		occ, err := stringList(v[col["occurrences"]])
+		if err != nil {
+			return nil, fmt.Errorf("findings: occurrences: %w", err)
+		}
+		vals := make([]any, len(names))
+		for i, c := range names {
+			vals[i] = v[col[c]]
+		}
+		f := alertFinding{columns: names, values: vals, rule: get("rule"), severity: get("severity"),
 			when: get("event_time"), profile: get("studio_profile"), resource: get("resource"), detail: get("detail")}
-		f.id = FindingID(f.rule, f.resource, ids)
+		f.id, f.legacy = FindingID(f.rule, f.resource, occ), FindingID(f.rule, f.resource, ids)
 		out = append(out, f)
+	}
+	return out, nil
+}
+
+// stringList reads a VARCHAR[] value.
+func stringList(v any) ([]string, error) {
+	var out []string
+	switch x := v.(type) {
+	case []any:
+		for _, id := range x {
+			out = append(out, text(id))
+		}
+	case []string:
+		out = append(out, x...)
+	case nil:
+	default:
+		return nil, fmt.Errorf("%T, want a list", x)
 	}
 	return out, nil
 }

@@ -483,3 +483,66 @@ func TestSlackEscapeAndIdentity(t *testing.T) {
 		t.Error("finding identity not stable or not distinct")
 	}
 }
+
+// The same S3 request seen in the access log first and in a CloudTrail
+// data event later is one finding: its identity is the request, not the
+// record, so the alert sends it once. A state written by an earlier
+// version (identities by evidence ids) counts as sent.
+func TestAlertOneFindingPerRequest(t *testing.T) {
+	ctx := context.Background()
+	ev := func(id, src string) map[string]any {
+		return map[string]any{"event_id": id, "event_time": "2026-07-01T10:00:00Z", "log_source": src, "event_name": "GetObject",
+			"s3_bucket": "lake", "s3_key": "warehouse/sales/customers/p0", "request_id": "R1", "source_ip": "203.0.113.9"}
+	}
+	read := func(id, copyID string) map[string]any {
+		row := map[string]any{"event_id": id, "event_time": "2026-07-01T10:00:00Z", "log_source": "s3_access_log", "event_name": "GetObject",
+			"outcome": "success", "s3_bucket": "lake", "s3_key": "warehouse/sales/customers/p0", "request_id": "R1",
+			"database_name": "sales", "table_name": "customers", "via_lake_formation": false, "lf_bypass": true, "engine": "s3"}
+		if copyID != "" {
+			row["log_source"], row["copy_event_id"] = "cloudtrail", copyID
+		}
+		return row
+	}
+	// Before: only the access-log line. After: the data event arrived, and
+	// the build keeps it (the line becomes its copy).
+	before := caseReport(t, map[string][]map[string]any{"events": {ev("al", "s3_access_log")}, "s3_reads": {read("al", "")}})
+	after := caseReport(t, map[string][]map[string]any{"events": {ev("al", "s3_access_log"), ev("ct", "cloudtrail")}, "s3_reads": {read("ct", "al")}})
+	for _, r := range []*Report{before, after} {
+		if err := r.LoadPolicy(ctx, policy.Default()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := filepath.Join(t.TempDir(), "state.json")
+	var out bytes.Buffer
+	opt := AlertOptions{State: state, Stdout: &out}
+	res, err := before.Alert(ctx, opt)
+	if err != nil || res.New != 1 {
+		t.Fatalf("first run: %+v %v", res, err)
+	}
+	first := jsonLines(t, &out)
+	if first[0]["rule"] != "lf_bypass_s3_read" || fmt.Sprint(first[0]["event_ids"]) != "[al]" {
+		t.Fatalf("first run sent %v", first)
+	}
+	res, err = after.Alert(ctx, opt)
+	if err != nil || res.New != 0 || res.Findings != 1 || out.Len() != 0 {
+		t.Fatalf("the data event of the same request made a new finding: %+v %v %q", res, err, out.String())
+	}
+	rows, err := after.Findings(ctx)
+	if err != nil || len(rows.Values) != 1 || fmt.Sprint(rows.Values[0][7]) != "[ct al]" {
+		t.Fatalf("findings after: %v %v", rows, err)
+	}
+
+	// A state of an earlier version names the finding by its evidence ids.
+	legacy := FindingID("lf_bypass_s3_read", "s3://lake/warehouse/sales/customers/p0", []string{"ct", "al"})
+	old := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(old, []byte(`{"version":1,"sent":{"`+legacy+`":{"first_sent":"2026-07-01T11:00:00Z","rule":"lf_bypass_s3_read"}}}`), 0o644)
+	res, err = after.Alert(ctx, AlertOptions{State: old, Stdout: &out})
+	if err != nil || res.New != 0 || out.Len() != 0 {
+		t.Fatalf("a finding an earlier version sent was sent again: %+v %v", res, err)
+	}
+	b, _ := os.ReadFile(old)
+	var st AlertState
+	if err := json.Unmarshal(b, &st); err != nil || len(st.Sent) != 2 {
+		t.Fatalf("state after migrating: %v %s", err, b)
+	}
+}

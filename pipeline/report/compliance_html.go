@@ -54,6 +54,7 @@ type card struct {
 type matrixItem struct {
 	Column, Accesses, Engines string
 	Sensitive                 bool
+	RowFilter                 string // the row filter that limited the column's reads ("" none)
 }
 
 type matrixCell struct {
@@ -239,11 +240,16 @@ func accessMatrix(s, cols *complianceSection) *matrix {
 	slices.Sort(tables)
 	items := map[[2]string][]matrixItem{}
 	if cols != nil {
-		// studio_profile, table, column, sensitive, engines, accesses, …
+		// studio_profile, table, column, sensitive, row_filter, engines, accesses, …
+		at := map[string]int{}
+		for i, c := range cols.Columns {
+			at[c] = i
+		}
 		for _, r := range cols.Rows {
 			k := [2]string{text(r[0]), text(r[1])}
-			sens, _ := r[3].(bool)
-			items[k] = append(items[k], matrixItem{Column: htmlText(text(r[2])), Sensitive: sens, Engines: htmlText(text(r[4])), Accesses: text(r[5])})
+			sens, _ := r[at["sensitive"]].(bool)
+			items[k] = append(items[k], matrixItem{Column: htmlText(text(r[2])), Sensitive: sens, Engines: htmlText(text(r[at["engines"]])),
+				Accesses: text(r[at["accesses"]]), RowFilter: htmlText(text(r[at["row_filter"]]))})
 		}
 	}
 	for _, t := range tables {
@@ -519,16 +525,16 @@ details.fold > summary { cursor: pointer; color: var(--heat); margin: 10px 0; }
 {{if .Rows}}<table class="matrix">
 <tr><th>Studio profile</th>{{range .Tables}}<th class="t" title="{{.Full}}"><span class="db">{{.DB}}</span>{{.Name}}</th>{{end}}</tr>
 {{range .Rows}}<tr><th{{if .Profile.Full}} title="{{.Profile.Full}}"{{end}}>{{template "cell" .Profile}}</th>{{range .Cells}}<td class="m{{if .Level}} h{{.Level}}{{end}}">{{if .Accesses}}<details><summary title="{{.Title}}">{{.Accesses}}{{if and .Sensitive (ne .Sensitive "0")}} <span class="badge sensitive">{{.Sensitive}} sensitive</span>{{end}}</summary>
-<ul>{{range .Items}}<li>{{.Column}}: {{.Accesses}} ({{.Engines}}){{if .Sensitive}} <span class="badge sensitive">sensitive</span>{{end}}</li>{{end}}</ul></details>{{end}}</td>{{end}}</tr>
+<ul>{{range .Items}}<li>{{.Column}}: {{.Accesses}} ({{.Engines}}){{if .Sensitive}} <span class="badge sensitive">sensitive</span>{{end}}{{if .RowFilter}} <span class="rows">rows: {{.RowFilter}}</span>{{end}}</li>{{end}}</ul></details>{{end}}</td>{{end}}</tr>
 {{end}}</table>
 {{else}}<p class="none">No data was read in the window.</p>
 {{end}}</section>
 {{end}}{{range .Parts}}{{if eq .ID "findings"}}<section id="findings">
 <h2>Findings</h2>
 {{if $.Rules}}{{range $.Rules}}<div class="group"><h3><span class="sev {{.Severity}}">{{.Severity}}</span> {{.Rule}} <span class="note">· {{.Count}} finding{{if ne .Count 1}}s{{end}}</span></h3>
-<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
+<div class="scroll"><table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{template "cell" .}}</td>{{end}}</tr>
-{{end}}</table></div>
+{{end}}</table></div></div>
 {{end}}{{else}}<p class="none">No findings in the window.</p>
 {{end}}{{range .Tables}}{{template "table" .}}{{end}}</section>
 {{else}}<section id="{{.ID}}">

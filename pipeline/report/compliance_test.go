@@ -126,7 +126,7 @@ func TestLoadManifests(t *testing.T) {
 	for i, v := range rows.Values[0] {
 		got[i] = text(v)
 	}
-	if want := "10 6 37 6 2026-07-01T08:00:00Z 2026-07-01T15:00:00Z"; strings.Join(got, " ") != want {
+	if want := "10 6 49 6 2026-07-01T08:00:00Z 2026-07-01T15:00:00Z"; strings.Join(got, " ") != want {
 		t.Errorf("manifest tables: %s, want %s", strings.Join(got, " "), want)
 	}
 }
@@ -395,9 +395,12 @@ func TestComplianceFormatsCarryTheSameNumbers(t *testing.T) {
 		jsonVal[k] = fmt.Sprint(v)
 	}
 	// Hand-checked on the scenario (testdata/scenario, its README).
-	for k, want := range map[string]string{"accesses": "9", "profiles": "4", "tables": "4", "sensitive_reads": "1",
-		"findings": "15", "findings_high": "8", "findings_medium": "7", "findings_low": "0", "denied_calls": "5",
-		"denied_columns": "5", "data_accesses": "16", "unattributed": "2", "unattributed_percent": "12.5",
+	// analyst-us adds 2 successful accesses (its two queries), a profile,
+	// 3 data accesses (and its S3 read), 6 findings (4 medium permission
+	// changes, its column outside the allow-list and Bob's delete, high).
+	for k, want := range map[string]string{"accesses": "11", "profiles": "5", "tables": "4", "sensitive_reads": "1",
+		"findings": "21", "findings_high": "10", "findings_medium": "11", "findings_low": "0", "denied_calls": "5",
+		"denied_columns": "5", "data_accesses": "19", "unattributed": "2", "unattributed_percent": "10.5",
 		"sources": "3", "objects": "9", "gap_hours": "6", "digest_listed": "6", "digest_ingested": "6"} {
 		if jsonVal[k] != want {
 			t.Errorf("summary %s = %s, want %s", k, jsonVal[k], want)
@@ -492,11 +495,15 @@ func TestComplianceHTMLLayout(t *testing.T) {
 	if got := strings.Count(matrix, `<th class="t"`); got != 4 {
 		t.Errorf("matrix: %d tables, want 4", got)
 	}
-	if got := strings.Count(matrix, "<tr>") - 1; got != 5 {
-		t.Errorf("matrix: %d profiles, want 5", got)
+	if got := strings.Count(matrix, "<tr>") - 1; got != 6 {
+		t.Errorf("matrix: %d profiles, want 6", got)
 	}
-	if got := strings.Count(matrix, "<details>"); got != 6 {
-		t.Errorf("matrix: %d cells, want 6", got)
+	if got := strings.Count(matrix, "<details>"); got != 8 {
+		t.Errorf("matrix: %d cells, want 8", got)
+	}
+	// A column read through a data cells filter shows its row filter.
+	if !strings.Contains(matrix, `<li>star_rating: 1 (athena) <span class="rows">rows: marketplace = &#39;US&#39;</span></li>`) {
+		t.Errorf("matrix: analyst-us's filtered column has no row filter:\n%s", matrix)
 	}
 	if !regexp.MustCompile(`data-scientist-full</th><td class="m h5"><details><summary[^>]*>4 <span class="badge sensitive">1 sensitive</span></summary>\s*<ul>[^\n]*<li>customer_id: 1 \(athena\) <span class="badge sensitive">sensitive</span></li>`).MatchString(matrix) {
 		t.Errorf("matrix: the full profile's sensitive read is not marked:\n%s", matrix)
@@ -506,8 +513,10 @@ func TestComplianceHTMLLayout(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<div class="group"><h3><span class="sev ([a-z]+)">[a-z]+</span> ([a-z0-9_]+) `).FindAllStringSubmatch(html, -1) {
 		rules = append(rules, m[1]+" "+m[2])
 	}
-	want := "high audit_trail_tampering|high lf_bypass_s3_read|high lf_permission_change|high sagemaker_job_without_vpc|high s3_outside_vpc_endpoint|" +
-		"medium sagemaker_without_kms|medium access_denied_burst|medium sagemaker_unapproved_instance_type|medium sensitive_column_read|medium unattributed_data_access"
+	// By severity, then the most findings (lf_permission_change: 6, one high), then by name.
+	want := "high lf_permission_change|high audit_trail_tampering|high lf_bypass_s3_read|high s3_outside_vpc_endpoint|high sagemaker_job_without_vpc|" +
+		"high column_outside_grant|medium sagemaker_without_kms|medium access_denied_burst|medium sagemaker_unapproved_instance_type|" +
+		"medium sensitive_column_read|medium unattributed_data_access"
 	if strings.Join(rules, "|") != want {
 		t.Errorf("finding groups:\n%s\nwant\n%s", strings.Join(rules, "|"), want)
 	}

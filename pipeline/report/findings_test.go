@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -76,8 +77,13 @@ func TestFindingsOnScenario(t *testing.T) {
 	}{
 		// Policy allow-lists match the grants: Lake Formation enforced them
 		// (limited's SELECT * dropped customer_id and review_id; its query
-		// naming customer_id failed). Fires in TestFindingsPolicyVariants.
-		{"column_outside_grant", nil},
+		// naming customer_id failed), but for one column: analyst-us's
+		// SELECT * over tpc.dl_tpc_customer expands through its tag-based
+		// grant (classification=public, the database's tag) to the 11
+		// columns not tagged pii, c_birth_country among them, which its
+		// allow-list leaves out. Not the 7 pii columns (not read), not its
+		// filtered review columns (allowed).
+		{"column_outside_grant", []string{"high 09:14:20Z analyst-us tpc.dl_tpc_customer.c_birth_country"}},
 		// q1 read customer_id; not the limited profile's denied attempt.
 		{"sensitive_column_read", []string{
 			"medium 09:10:03Z data-scientist-full amazon_reviews_db.amazon_reviews_parquet.customer_id"}},
@@ -86,10 +92,16 @@ func TestFindingsOnScenario(t *testing.T) {
 		{"lf_bypass_s3_read", []string{
 			"high 13:07:33Z " + bob + " " + obj0,
 			"high 15:30:12Z data-scientist-full " + obj0}},
-		// Bob's read from the internet; not the Athena/vending reads through
-		// vpce-…60001, not the model written through vpce-…60002, not Bob's
-		// denied read, not the access-log-only presigned read.
-		{"s3_outside_vpc_endpoint", []string{"high 13:07:33Z " + bob + " " + obj0}},
+		// Bob's read from the internet, and his Multi-Object Delete of three
+		// Music files (one finding: the data event names no key, the access
+		// log has a line per object); not the Athena/vending reads through
+		// vpce-…60001, not analyst-us's read that Athena made with Lake
+		// Formation-vended credentials through no endpoint at 09:14:42 (a
+		// service on the principal's behalf), not the model written through
+		// vpce-…60002, not Bob's denied read, not the access-log-only
+		// presigned read.
+		{"s3_outside_vpc_endpoint", []string{"high 13:07:33Z " + bob + " " + obj0,
+			"high 13:20:00Z " + bob + " s3://amazon-reviews-lake-111122223333/"}},
 		// The training job and Bob's notebook; not the processing job in a VPC.
 		{"sagemaker_job_without_vpc", []string{
 			"high 13:00:10Z data-scientist-full xgb-churn-2026-07-01-13-00",
@@ -105,9 +117,15 @@ func TestFindingsOnScenario(t *testing.T) {
 		{"audit_trail_tampering", []string{
 			"high 13:30:00Z " + bob + " arn:aws:cloudtrail:us-east-1:111122223333:trail/org-audit-trail",
 			"high 13:40:00Z " + bob + " d-a1b2c3d4e5f6"}},
-		// The column grant to the vending role (medium) and full-table
-		// external access turned on (high).
+		// The LF-Tag on the customer PII columns, the tag-based grant and the
+		// data cells filter (with the grant on it) for analyst-us, the column
+		// grant to the vending role (all medium) and full-table external
+		// access turned on (high); not the CreateLFTag, which gives nothing.
 		{"lf_permission_change", []string{
+			"medium 08:04:20Z  tpc.dl_tpc_customer",
+			"medium 08:04:30Z  lf_tag_policy:classification=public",
+			"medium 08:04:40Z  amazon_reviews_db.amazon_reviews_parquet",
+			"medium 08:04:50Z  amazon_reviews_db.amazon_reviews_parquet",
 			"medium 11:00:05Z data-scientist-full amazon_reviews_db.amazon_reviews_parquet",
 			"high 11:20:00Z  data_lake_settings"}},
 		// Two denied GetTable calls by the limited profile within 10m; not
@@ -136,6 +154,32 @@ func TestFindingsOnScenario(t *testing.T) {
 	if rules := Rules(); len(rules) != 14 {
 		t.Errorf("rules %v: a new detection needs a case here", rules)
 	}
+
+	// One finding per request, every record of it as evidence: Bob's read
+	// (the data event and its access-log line) and his delete (the data
+	// event, the access log's line for the request and one per object).
+	ctx := context.Background()
+	for _, c := range []struct {
+		request, dataEvent string
+		lines              int
+	}{{"7B6BA1353C330890", "b86b7da3-0204-5994-ef8e-8c99a81d191d", 1}, {"3F8E1B2C4D5A6978", "4f8b0d2e-6a1c-4e3f-8b15-7c9e1a3b5d20", 4}} {
+		rows, err := r.Query(ctx, `SELECT list_sort(event_ids) FROM findings WHERE rule = 's3_outside_vpc_endpoint' AND list_contains(event_ids, ?)`, c.dataEvent)
+		if err != nil || len(rows.Values) != 1 {
+			t.Fatalf("finding of %s: %v %v", c.dataEvent, rows, err)
+		}
+		lines, err := r.Query(ctx, `SELECT event_id FROM events WHERE request_id = ? AND log_source = 's3_access_log' ORDER BY 1`, c.request)
+		if err != nil || len(lines.Values) != c.lines {
+			t.Fatalf("access-log lines of %s: %v %v", c.request, lines, err)
+		}
+		want := []string{c.dataEvent}
+		for _, v := range lines.Values {
+			want = append(want, text(v[0]))
+		}
+		sort.Strings(want)
+		if got := fmt.Sprint(rows.Values[0][0]); got != fmt.Sprint(want) {
+			t.Errorf("evidence of request %s: %s, want %v", c.request, got, want)
+		}
+	}
 }
 
 // The must-fire cases the scenario's policy does not plant, and must-not
@@ -150,10 +194,11 @@ func TestFindingsPolicyVariants(t *testing.T) {
 	}{
 		{"limited profile not allowed review_body", "column_outside_grant",
 			func(s string) string { return replace(t, s, "review_headline, review_body,", "review_headline,") },
-			[]string{"high 09:12:41Z data-scientist-limited amazon_reviews_db.amazon_reviews_parquet.review_body"}},
+			[]string{"high 09:12:41Z data-scientist-limited amazon_reviews_db.amazon_reviews_parquet.review_body",
+				"high 09:14:20Z analyst-us tpc.dl_tpc_customer.c_birth_country"}},
 		{"tina not allowed the item table", "column_outside_grant",
 			func(s string) string { return replace(t, s, "      tpc.dl_tpc_item: \"*\"\n", "") },
-			[]string{"high 10:07:15Z tina tpc.dl_tpc_item"}},
+			[]string{"high 09:14:20Z analyst-us tpc.dl_tpc_customer.c_birth_country", "high 10:07:15Z tina tpc.dl_tpc_item"}},
 		{"star_rating sensitive: the vending grant gives it", "sensitive_grant",
 			func(s string) string {
 				return replace(t, s, "[customer_id, review_id]", "[customer_id, review_id, star_rating]")
@@ -188,7 +233,13 @@ func TestFindingsPolicyVariants(t *testing.T) {
 			func(s string) string { return replace(t, s, "[vpce-0a1b2c3d4e5f60002]", "[vpce-0a1b2c3d4e5f60009]") },
 			[]string{
 				"high 13:07:33Z  " + obj0,
-				"high 13:10:00Z data-scientist-full s3://project-churn-111122223333/output/xgb-churn-2026-07-01-13-00/model.tar.gz"}},
+				"high 13:10:00Z data-scientist-full s3://project-churn-111122223333/output/xgb-churn-2026-07-01-13-00/model.tar.gz",
+				"high 13:20:00Z  s3://amazon-reviews-lake-111122223333/"}},
+		{"analyst-us allowed c_birth_country", "column_outside_grant",
+			func(s string) string {
+				return replace(t, s, "c_birth_year, c_last_review_date_sk]", "c_birth_year, c_birth_country, c_last_review_date_sk]")
+			},
+			nil},
 		{"nothing sensitive", "sensitive_column_read",
 			func(s string) string {
 				return replace(t, s, "  amazon_reviews_db.amazon_reviews_parquet: [customer_id, review_id]\n", "")

@@ -23,7 +23,7 @@ import (
 type Options struct {
 	Lake    string   // local lake folder, or s3://bucket/prefix (cached locally first)
 	Catalog []string // aws glue get-tables / get-table JSON files, or folders of them
-	Grants  []string // aws lakeformation list-permissions JSON files, or folders of them
+	Grants  []string // Lake Formation state (list-permissions, list-data-cells-filter, LF-Tag listings) JSON files, or folders of them
 	// Until narrows which days of an s3:// lake are copied to the cache
 	// (zero: all); Since does not, since earlier grant and Glue events
 	// decide the grants and schemas in force. A local lake is read whole.

@@ -103,6 +103,47 @@ func TestSelectStarIntersectsTheGrant(t *testing.T) {
 	}
 }
 
+// The scenario's Lake Formation additions (issue 11): analyst-us's
+// SELECT * over tpc.dl_tpc_customer expands through its tag-based grant
+// (classification=public, the database's tag from the LF-Tag listing) to
+// the 11 columns not tagged pii at 08:04:20; its query through the data
+// cells filter us_marketplace reads three columns of the US rows, and the
+// row filter is kept beside them; Athena's S3 read for it, with vended
+// credentials and through no VPC endpoint, is Athena's read.
+func TestTagAndFilterGrantsOnScenario(t *testing.T) {
+	r := openScenario(t)
+	const q4, q5 = "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e04", "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e05"
+	rows, err := r.Query(context.Background(), `SELECT query_id, table_name, column_name, coalesce(row_filter, '-')
+		FROM column_access WHERE studio_profile = 'analyst-us' AND outcome = 'success' ORDER BY query_id, column_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range rows.Values {
+		got = append(got, fmt.Sprintf("%s %s.%s %s", strings.TrimPrefix(text(v[0]), "6f0c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e"), v[1], v[2], v[3]))
+	}
+	want := []string{
+		"04 dl_tpc_customer.c_birth_country -", "04 dl_tpc_customer.c_birth_year -", "04 dl_tpc_customer.c_current_addr_sk -",
+		"04 dl_tpc_customer.c_current_cdemo_sk -", "04 dl_tpc_customer.c_current_hdemo_sk -", "04 dl_tpc_customer.c_customer_id -",
+		"04 dl_tpc_customer.c_customer_sk -", "04 dl_tpc_customer.c_first_sales_date_sk -", "04 dl_tpc_customer.c_first_shipto_date_sk -",
+		"04 dl_tpc_customer.c_last_review_date_sk -", "04 dl_tpc_customer.c_preferred_cust_flag -",
+		"05 amazon_reviews_parquet.marketplace marketplace = 'US'", "05 amazon_reviews_parquet.product_title marketplace = 'US'",
+		"05 amazon_reviews_parquet.star_rating marketplace = 'US'",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("analyst-us columns:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var vpce, via, engine, profile, query string
+	var copied bool
+	if err := r.DB.QueryRowContext(context.Background(), `SELECT coalesce(vpc_endpoint_id, '-'), via_service, engine, studio_profile, query_id,
+		copy_event_id IS NOT NULL FROM s3_reads WHERE request_id = '5D1E7A3C9B2F4E60'`).Scan(&vpce, &via, &engine, &profile, &query, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if vpce != "-" || via != "athena.amazonaws.com" || engine != "athena" || profile != "analyst-us" || query != q5 || !copied {
+		t.Errorf("the analyst's vended read: endpoint %s, via %s, engine %s, profile %s, query %s, access-log copy %v", vpce, via, engine, profile, query, copied)
+	}
+}
+
 // Every engine and the table-level rows, for all five scenarios.
 func TestColumnAccessAllEngines(t *testing.T) {
 	r := openScenario(t)
@@ -132,8 +173,8 @@ func TestColumnAccessAllEngines(t *testing.T) {
 		t.Errorf("non-Athena access:\n%s\nwant\n%s", strings.Join(tableLevel, "\n"), strings.Join(want, "\n"))
 	}
 	n := len(accesses(t, r, WhoFilter{}))
-	if n != 25 { // 4 (q1) + 14 (q2) + 3 EMR + 1 vending + 3 S3 reads
-		t.Errorf("%d successful accesses, want 25", n)
+	if n != 39 { // 4 (q1) + 14 (q2) + 11 (q4) + 3 (q5) + 3 EMR + 1 vending + 3 S3 reads
+		t.Errorf("%d successful accesses, want 39", n)
 	}
 }
 
@@ -157,6 +198,7 @@ func TestS3ReadsAttributed(t *testing.T) {
 		"part-00001-4d3c.snappy.parquet data-scientist-full lf=true bypass=false via=lf_session cloudtrail success",
 		"part-00000-4d3c.snappy.parquet data-scientist-limited lf=true bypass=false via=lf_session cloudtrail success",
 		"part-00001-4d3c.snappy.parquet data-scientist-limited lf=true bypass=false via=lf_session s3_access_log success",
+		"part-00000-4d3c.snappy.parquet analyst-us lf=true bypass=false via=lf_session cloudtrail success",
 		"part-00000-4d3c.snappy.parquet data-scientist-full lf=true bypass=false via=lf_session cloudtrail success",
 		"part-00000-4d3c.snappy.parquet  lf=false bypass=true via= cloudtrail success",
 		"part-00001-4d3c.snappy.parquet  lf=false bypass=true via= cloudtrail denied",

@@ -22,9 +22,10 @@ type ScheduledOptions struct {
 	// the built-in defaults).
 	Policy string
 	// CatalogFrom and GrantsFrom are where the catalog (aws glue
-	// get-tables JSON) and the grants (aws lakeformation list-permissions
-	// JSON) files live: an s3://bucket/prefix or a local folder (empty:
-	// none). Every .json object below is read.
+	// get-tables JSON) and the Lake Formation state (list-permissions,
+	// list-data-cells-filter, the LF-Tag listings: see grants.Set.Load)
+	// files live: an s3://bucket/prefix or a local folder (empty: none).
+	// Every .json object below is read.
 	CatalogFrom, GrantsFrom string
 	// Alert says where the alert state lives (required) and where new
 	// findings go (webhook, SNS topic).

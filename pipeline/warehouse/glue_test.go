@@ -54,8 +54,8 @@ func TestGlueCatalog(t *testing.T) {
 			t.Errorf("data file %s outside the lake's table folder", f.URI)
 		}
 	}
-	if n != 37+9 || len(snap.Files) != 2 {
-		t.Errorf("events: %d rows in %d files, want 46 in 2 (one per run)", n, len(snap.Files))
+	if n != 49+14 || len(snap.Files) != 2 {
+		t.Errorf("events: %d rows in %d files, want 63 in 2 (one per run)", n, len(snap.Files))
 	}
 	if reqs, _ := lake.PendingRequests(ctx, w.Store()); len(reqs) != 0 {
 		t.Errorf("%d requests pending", len(reqs))

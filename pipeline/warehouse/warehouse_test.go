@@ -72,11 +72,11 @@ func TestIngestCommitsOneSnapshotPerTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Files) != 1 || snap.Files[0].Rows != 46 || snap.Files[0].Day != "2026-07-01" || len(snap.Unchecked) != 0 {
+	if len(snap.Files) != 1 || snap.Files[0].Rows != 63 || snap.Files[0].Day != "2026-07-01" || len(snap.Unchecked) != 0 {
 		t.Errorf("events snapshot = %+v", snap)
 	}
-	if got := len(rows(t, w, snap)); got != 46 {
-		t.Errorf("the snapshot's files hold %d rows, want 46", got)
+	if got := len(rows(t, w, snap)); got != 63 {
+		t.Errorf("the snapshot's files hold %d rows, want 63", got)
 	}
 }
 
@@ -127,14 +127,14 @@ func TestConcurrentRunsThenCompaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dup.Files) != 2 || len(rows(t, w, dup)) != 46+37 {
-		t.Fatalf("after the overlapping run: %d files, %d rows; want 2 files, 83 rows", len(dup.Files), len(rows(t, w, dup)))
+	if len(dup.Files) != 2 || len(rows(t, w, dup)) != 63+49 {
+		t.Fatalf("after the overlapping run: %d files, %d rows; want 2 files, 112 rows", len(dup.Files), len(rows(t, w, dup)))
 	}
 	res, err := w.Compact(ctx, lake.Events.Name, warehouse.CompactOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 1 || res[0].Before != 2 || res[0].After != 1 || res[0].Stats.Duplicates != 37 || res[0].Stats.RowsOut != 46 {
+	if len(res) != 1 || res[0].Before != 2 || res[0].After != 1 || res[0].Stats.Duplicates != 49 || res[0].Stats.RowsOut != 63 {
 		t.Fatalf("compaction = %+v", res)
 	}
 	after, err := w.Snapshot(ctx, lake.Events.Name, warehouse.AsOf{}, nil)
@@ -152,8 +152,8 @@ func TestConcurrentRunsThenCompaction(t *testing.T) {
 			t.Errorf("row %d out of order after compaction", i)
 		}
 	}
-	if len(after.Files) != 1 || len(got) != 46 || len(after.Unchecked) != 0 {
-		t.Errorf("after compaction: %d files, %d rows, unchecked %v; want 1, 46, none", len(after.Files), len(got), after.Unchecked)
+	if len(after.Files) != 1 || len(got) != 63 || len(after.Unchecked) != 0 {
+		t.Errorf("after compaction: %d files, %d rows, unchecked %v; want 1, 63, none", len(after.Files), len(got), after.Unchecked)
 	}
 	// The replaced files are still readable as of the earlier snapshot.
 	old, err := w.Snapshot(ctx, lake.Events.Name, warehouse.AsOf{ID: dup.ID}, nil)
@@ -182,7 +182,7 @@ func TestConcurrentRunsThenCompaction(t *testing.T) {
 			t.Errorf("replaced file %s kept after expiry", f.Key)
 		}
 	}
-	if got := rows(t, w, after); len(got) != 46 {
+	if got := rows(t, w, after); len(got) != 63 {
 		t.Errorf("after expiry the current snapshot reads %d rows", len(got))
 	}
 }
@@ -208,7 +208,7 @@ func TestOneRunsSeveralCommitsAreNotOverlap(t *testing.T) {
 	if len(snap.Unchecked) != 0 {
 		t.Errorf("unchecked days %v after one run's own commits", snap.Unchecked)
 	}
-	if len(snap.Files) < 3 || len(rows(t, w, snap)) != 46 {
-		t.Errorf("%d files, %d rows; want several files and the 46 events", len(snap.Files), len(rows(t, w, snap)))
+	if len(snap.Files) < 3 || len(rows(t, w, snap)) != 63 {
+		t.Errorf("%d files, %d rows; want several files and the 63 events", len(snap.Files), len(rows(t, w, snap)))
 	}
 }

@@ -1,7 +1,13 @@
 -- title: Audit trail or attribution switched off
 -- severity: high
--- StopLogging, DeleteTrail, event selectors that keep no data events, and
--- a Studio domain turning executionRoleIdentityConfig (sourceIdentity) off.
+-- Fires once per successful call that switches the audit trail or the
+-- attribution off: CloudTrail StopLogging or DeleteTrail; PutEventSelectors
+-- whose request keeps no data events (no dataResources, no advanced
+-- selector on the Data category); SageMaker UpdateDomain setting
+-- executionRoleIdentityConfig to DISABLED (sourceIdentity no longer names
+-- the profile). A call a service makes on a principal's behalf (CloudFormation
+-- deleting a stack's trail) is the principal's change and fires too: the
+-- trail is off either way. Failed and denied calls change nothing.
 SELECT 'audit_trail_tampering' AS rule, 'high' AS severity, e.event_time, e.studio_profile, e.principal_arn,
        coalesce(json_extract_string(e.request_parameters, '$.name'),
                 json_extract_string(e.request_parameters, '$.trailName'),

@@ -1,13 +1,19 @@
 -- title: Column read outside the profile's policy allow-list
 -- severity: high
--- A successful column_access row of a Studio profile whose table, or
--- column, the policy does not allow the profile (a profile the policy does
--- not list may read nothing), when the policy lists profiles at all.
--- Table-level rows are checked by table.
+-- Fires once per (access time, Studio profile, principal, table or column,
+-- engine) of successful column_access rows whose table, or column, the
+-- policy does not allow the profile (a profile the policy does not list may
+-- read nothing), when the policy lists profiles at all. Table-level rows
+-- are checked by table. The columns an Athena query read are those the
+-- Lake Formation grant in force let it read (SELECT * expands to the
+-- columns of the grants, LF-Tag and data cells filter grants included);
+-- a read an engine made for a query is the query's access, not a second
+-- one; an S3 read logged by CloudTrail and the access log is one access
+-- with both records as evidence.
 SELECT 'column_outside_grant' AS rule, 'high' AS severity, a.event_time, a.studio_profile, a.principal_arn,
        a.database_name || '.' || a.table_name || coalesce('.' || a.column_name, '') AS resource,
        a.engine || ' read ' || coalesce('column ' || a.column_name, 'the table') || ' outside the policy allow-list' AS detail,
-       list(DISTINCT a.event_id ORDER BY a.event_id) AS event_ids
+       list_sort(list_distinct(list_filter(list(a.event_id) || list(a.copy_event_id), x -> x IS NOT NULL))) AS event_ids
 FROM column_access a
 WHERE a.outcome = 'success' AND a.studio_profile IS NOT NULL AND a.table_name IS NOT NULL
   AND EXISTS (SELECT 1 FROM policy_profile_tables)

@@ -17,7 +17,7 @@ SELECT * FROM (
   SELECT 'read', s.event_time, s.studio_profile, s.principal_arn, s.log_source || ' ' || s.event_name,
          s.outcome || ' s3://' || s.s3_bucket || '/' || coalesce(s.s3_key, '') || coalesce(' (' || s.attributed_via || ')', ''), s.event_id
   FROM (SELECT * FROM s3_reads WHERE query_id = $1 UNION ALL SELECT * FROM s3_reads WHERE event_id = $2
-        UNION ALL SELECT * FROM s3_reads WHERE lf_event_id = $2) s
+        UNION ALL SELECT * FROM s3_reads WHERE copy_event_id = $2 UNION ALL SELECT * FROM s3_reads WHERE lf_event_id = $2) s
   UNION
   SELECT 'column', c.event_time, c.studio_profile, c.principal_arn, c.engine || ' ' || c.certainty,
          c.outcome || ' ' || c.database_name || '.' || c.table_name || coalesce('.' || c.column_name, ''), c.event_id

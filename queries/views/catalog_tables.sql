@@ -2,8 +2,8 @@
 -- produces: catalog_tables
 -- needs: events[*]
 -- step: replay
--- The Glue table and Lake Formation permission events of the lake, in time
--- order. The replay step applies them to the catalog and grant files given
+-- The Glue table and Lake Formation permission events of the lake (grants,
+-- data cells filters, LF-Tags and their assignments), in time order. The replay step applies them to the catalog and grant files given
 -- (--catalog, --grants) and writes every version of every table into
 -- catalog_tables (database_name, table_name, location, location_folder,
 -- valid_from, valid_to); the grants in force feed the lineage step. A
@@ -14,5 +14,7 @@ FROM events
 WHERE (event_source = 'glue.amazonaws.com' AND event_name IN ('CreateTable', 'UpdateTable', 'DeleteTable', 'BatchDeleteTable'))
    OR (event_source = 'lakeformation.amazonaws.com' AND event_name IN
         ('GrantPermissions', 'RevokePermissions', 'BatchGrantPermissions', 'BatchRevokePermissions',
-         'CreateDataCellsFilter', 'UpdateDataCellsFilter', 'DeleteDataCellsFilter'))
+         'CreateDataCellsFilter', 'UpdateDataCellsFilter', 'DeleteDataCellsFilter',
+         'CreateLFTag', 'UpdateLFTag', 'DeleteLFTag', 'AddLFTagsToResource', 'RemoveLFTagsFromResource',
+         'CreateLFTagExpression', 'UpdateLFTagExpression', 'DeleteLFTagExpression'))
 ORDER BY event_time, event_id
