@@ -447,6 +447,18 @@ func sagemaker(ev *lake.Event, req *fastjson.Value) {
 		[]string{"hyperParameterTuningJobName"}, []string{"autoMLJobName"}, []string{"notebookInstanceName"},
 		[]string{"modelName"}, []string{"endpointConfigName"}, []string{"endpointName"},
 		[]string{"userProfileName"}, []string{"spaceName"}, []string{"domainName"}, []string{"domainId"})
+	if ev.EventName == "CreateHyperParameterTuningJob" {
+		// A tuning job's training settings (role, instances, KMS, VPC,
+		// isolation) are in its training job definition(s), not at the
+		// top level.
+		if d := get(req, "trainingJobDefinition"); d != nil {
+			req = d
+		} else if ds := get(req, "trainingJobDefinitions"); ds != nil {
+			if a, _ := ds.Array(); len(a) > 0 {
+				req = a[0]
+			}
+		}
+	}
 	ev.TargetRoleARN = firstStr(req, []string{"roleArn"}, []string{"executionRoleArn"},
 		[]string{"userSettings", "executionRole"}, []string{"defaultUserSettings", "executionRole"})
 	ev.InstanceType = firstStr(req,

@@ -623,3 +623,34 @@ func TestNormalizeOwnedRecordIsKept(t *testing.T) {
 		t.Errorf("a record the Reader owns was kept without a copy")
 	}
 }
+
+// A tuning job's training settings are in its training job definition
+// (the request shape of CreateHyperParameterTuningJob in the SageMaker API
+// reference): a tuning job that runs in a VPC with KMS keys is not taken
+// for one without them.
+func TestTuningJobSettingsComeFromItsDefinition(t *testing.T) {
+	def := `"trainingJobDefinition":{"roleArn":"arn:aws:iam::1:role/Tune","resourceConfig":{"instanceType":"ml.m5.xlarge","instanceCount":1,"volumeSizeInGB":30,"volumeKmsKeyId":"arn:aws:kms:us-east-1:1:key/vol"},` +
+		`"outputDataConfig":{"s3OutputPath":"s3://out/","kmsKeyId":"arn:aws:kms:us-east-1:1:key/out"},"vpcConfig":{"securityGroupIds":["sg-1"],"subnets":["subnet-1"]},"enableNetworkIsolation":true}`
+	for _, c := range []struct {
+		name, req string
+		want      map[string]any
+	}{
+		{"one definition", `{"hyperParameterTuningJobName":"tune-1",` + def + `}`,
+			map[string]any{"ResourceName": "tune-1", "TargetRoleARN": "arn:aws:iam::1:role/Tune", "InstanceType": "ml.m5.xlarge",
+				"KMSKeyID": "arn:aws:kms:us-east-1:1:key/vol", "InVPC": true, "NetworkIsolation": true}},
+		{"several definitions", `{"hyperParameterTuningJobName":"tune-2","trainingJobDefinitions":[{` + def[len(`"trainingJobDefinition":{`):] + `]}`,
+			map[string]any{"ResourceName": "tune-2", "InstanceType": "ml.m5.xlarge", "InVPC": true, "NetworkIsolation": true}},
+		{"no VPC in the definition", `{"hyperParameterTuningJobName":"tune-3","trainingJobDefinition":{"resourceConfig":{"instanceType":"ml.p3.2xlarge"}}}`,
+			map[string]any{"ResourceName": "tune-3", "InstanceType": "ml.p3.2xlarge", "KMSKeyID": "", "InVPC": false, "NetworkIsolation": false}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := strings.Replace(ctRecord(`"requestParameters":`+c.req),
+				`"eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity"`, `"eventSource":"sagemaker.amazonaws.com","eventName":"CreateHyperParameterTuningJob"`, 1)
+			ev, _, err := normalizeString(t, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFields(t, &ev, c.want)
+		})
+	}
+}
