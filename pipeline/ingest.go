@@ -326,7 +326,6 @@ type ingester struct {
 	idx      *lake.Index
 	sum      *Summary
 	profiles *identity.Profiles
-	norm     cloudtrail.Normalizer
 
 	hour    int64 // hours since 1970 of hourStr (hourKey)
 	hourStr string
@@ -371,7 +370,6 @@ func (in *ingester) loadProfiles(ctx context.Context) error {
 			return err
 		}
 	}
-	in.norm.Profiles = in.profiles
 	return nil
 }
 

@@ -34,7 +34,7 @@ var formats = []format{
 	}},
 	{lake.FormatCloudTrailDigest, isDigest, readDigest},
 	{lake.FormatCloudTrail, isJSON, func(ctx context.Context, in *ingester, body io.Reader, m *lake.Manifest, failed func() error) ([]string, error) {
-		return readRows(ctx, in, eventRows, cloudtrail.NewSource(body, m.Object, &in.norm), m, failed)
+		return readRows(ctx, in, eventRows, cloudtrail.NewSource(body, m.Object), m, failed)
 	}},
 	{lake.FormatS3AccessLog, s3access.Detect, func(ctx context.Context, in *ingester, body io.Reader, m *lake.Manifest, failed func() error) ([]string, error) {
 		return readRows(ctx, in, eventRows, s3access.NewSource(body, m.Object), m, failed)
@@ -118,9 +118,13 @@ var eventRows = &rows[lake.Event]{
 	buffer: func(in *ingester) *lake.Buffer[lake.Event] { return in.events },
 	at:     func(e *lake.Event) time.Time { return e.EventTime },
 	record: func(e *lake.Event) (int64, string) { return e.SourceOffset, e.Raw },
-	// The one place a Studio profile is resolved: from sourceIdentity,
-	// else the execution role (access logs carry no sourceIdentity).
+	// The one place Studio profiles are learned (from SageMaker calls, in
+	// record order) and resolved: from sourceIdentity, else the execution
+	// role (access logs carry no sourceIdentity).
 	resolve: func(in *ingester, e *lake.Event) {
+		if e.LogSource == lake.SourceCloudTrail && e.Outcome == lake.OutcomeSuccess {
+			in.profiles.LearnCall(e.EventSource, e.EventName, e.RequestParameters, e.ResponseElements)
+		}
 		e.StudioProfile, e.ProfileSource = in.profiles.Resolve(e.SourceIdentity, e.RoleARN)
 	},
 }

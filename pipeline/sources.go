@@ -48,7 +48,7 @@ func IngestLookup(ctx context.Context, opt LookupOptions) (*Summary, error) {
 	}
 	loc := fmt.Sprintf("cloudtrail-lookup://%s/%s/%s", opt.Region, stamp(opt.Since), stamp(opt.Until))
 	m := apiObject(loc, lake.FormatCloudTrail)
-	rd := cloudtrail.NewLookupSource(ctx, opt.API, cloudtrail.LookupOptions{Start: opt.Since, End: opt.Until, MaxRate: opt.MaxRate}, loc, &in.norm)
+	rd := cloudtrail.NewLookupSource(ctx, opt.API, cloudtrail.LookupOptions{Start: opt.Since, End: opt.Until, MaxRate: opt.MaxRate}, loc)
 	return fetched(ctx, in, eventRows, rd, m, "lookup "+opt.Region, nil)
 }
 

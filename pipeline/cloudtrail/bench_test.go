@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/internal/trailgen"
 	"github.com/auditlake/auditlake/pipeline/lake"
 )
@@ -56,7 +55,7 @@ func BenchmarkNormalize(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		norm := Normalizer{Profiles: identity.New()}
+		var norm Normalizer
 		rd := NewReader(bytes.NewReader(data))
 		var ev lake.Event
 		n := 0

@@ -26,7 +26,6 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/auditlake/auditlake/pipeline/arns"
-	"github.com/auditlake/auditlake/pipeline/identity"
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/row"
 )
@@ -55,13 +54,10 @@ var (
 const controlPrefix = "CWL CONTROL MESSAGE"
 
 // Normalizer turns raw records into events. It is not safe for concurrent
-// use; make one per goroutine.
+// use; make one per goroutine. It keeps no state between records but its
+// buffers: learning Studio profiles from SageMaker events and resolving a
+// record's profile are ingest's, in record order (identity.Profiles).
 type Normalizer struct {
-	// Profiles learns execution role → Studio profile from SageMaker
-	// events (nil: nothing is learned). Normalize does not resolve a
-	// record's profile: ingest does, for every source, in one place.
-	Profiles *identity.Profiles
-
 	p, inner fastjson.Parser
 	in       interner
 }
@@ -212,13 +208,6 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 	// S3 reads made with Lake Formation-vended credentials run as an AWSLF-… session.
 	if ev.LFSession == "" && strings.HasPrefix(ev.SessionName, "AWSLF-") {
 		ev.LFSession = ev.SessionName
-	}
-
-	if n.Profiles != nil && ev.Outcome == lake.OutcomeSuccess {
-		n.Profiles.Learn(ev.EventSource, ev.EventName, ev.RequestParameters)
-		if ev.EventName == "CreateDomain" && ev.EventSource == "sagemaker.amazonaws.com" {
-			n.Profiles.LearnDomain(arns.SageMakerDomain(str(get(resp, "domainArn"))), str(get(req, "defaultUserSettings", "executionRole")))
-		}
 	}
 
 	if ev.EventID == "" {

@@ -36,7 +36,7 @@ func TestGolden(t *testing.T) {
 			profiles := identity.New()
 			profiles.Learn("sagemaker.amazonaws.com", "CreateUserProfile",
 				`{"domainId":"d-a1b2c3d4e5f6","userProfileName":"david","userSettings":{"executionRole":"arn:aws:iam::111122223333:role/SageMakerStudioExecutionRole_david"}}`)
-			n := Normalizer{Profiles: profiles}
+			var n Normalizer
 			var ev lake.Event
 			var compact bytes.Buffer
 			if err := json.Compact(&compact, raw); err != nil {
@@ -46,7 +46,10 @@ func TestGolden(t *testing.T) {
 			if err != nil || kind != KindEvent {
 				t.Fatalf("Normalize = %v, %v", kind, err)
 			}
-			// As ingest resolves every event's profile.
+			// As ingest learns from, and resolves, every event.
+			if ev.Outcome == lake.OutcomeSuccess {
+				profiles.LearnCall(ev.EventSource, ev.EventName, ev.RequestParameters, ev.ResponseElements)
+			}
 			ev.StudioProfile, ev.ProfileSource = profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 			got, _ := json.MarshalIndent(ev, "", "  ")
 			got = append(got, '\n')

@@ -4,41 +4,111 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/auditlake/auditlake/pipeline/lake"
 	"github.com/auditlake/auditlake/pipeline/source"
 )
 
 // Source reads the events of one CloudTrail object (any form Reader
-// accepts) as a source.Reader: records are read ahead in their own
-// goroutine (Prefetch) and normalized by Read. Close it when done.
+// accepts) as a source.Reader. Records are read ahead in one goroutine
+// (Prefetch) and normalized, a batch at a time, by several goroutines,
+// each with its own Normalizer; Read returns them in the object's order.
+// Close it when done.
 type Source struct {
-	rd     *Prefetch
-	norm   *Normalizer
 	object string
+	pf     *Prefetch
+	order  chan chan []normalized // the batches in input order, each filled by a worker
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	cur    []normalized
 	done   bool
 }
 
-// NewSource reads the object at location object from body (decompressed),
-// normalizing with norm.
-func NewSource(body io.Reader, object string, norm *Normalizer) *Source {
-	return &Source{rd: NewPrefetch(body), norm: norm, object: object}
+// normalized is one result of the reader, normalized.
+type normalized struct {
+	ev   lake.Event
+	rec  Record // offset and text, for a record that is quarantined
+	kind Kind
+	err  error // the reader's error for this result
+	nerr error // Normalize's
+}
+
+// normWorkers is the number of goroutines that normalize an object's
+// records (the reading, the normalizing and the writing run side by side).
+var normWorkers = min(runtime.GOMAXPROCS(0), 4)
+
+// NewSource reads the object at location object from body (decompressed).
+func NewSource(body io.Reader, object string) *Source {
+	s := &Source{object: object, pf: NewPrefetch(body), order: make(chan chan []normalized, 2*normWorkers), stop: make(chan struct{})}
+	type job struct {
+		batch []fetched
+		out   chan []normalized
+	}
+	work := make(chan job)
+	s.wg.Add(1 + normWorkers)
+	go func() { // dispatch the prefetched batches, keeping their order
+		defer s.wg.Done()
+		defer close(work)
+		defer close(s.order)
+		for batch := range s.pf.batches {
+			j := job{batch, make(chan []normalized, 1)}
+			select {
+			case s.order <- j.out:
+			case <-s.stop:
+				return
+			}
+			select {
+			case work <- j:
+			case <-s.stop:
+				return
+			}
+		}
+	}()
+	for range normWorkers {
+		go func() {
+			defer s.wg.Done()
+			var n Normalizer
+			for j := range work {
+				out := make([]normalized, len(j.batch))
+				for i, f := range j.batch {
+					r := &out[i]
+					r.rec, r.err = f.rec, f.err
+					if f.err == nil {
+						r.kind, r.nerr = n.Normalize(f.rec, object, &r.ev)
+					}
+				}
+				j.out <- out
+			}
+		}()
+	}
+	return s
 }
 
 // Read implements source.Reader.
 func (s *Source) Read(ev *lake.Event) error {
-	if s.done {
-		return io.EOF
+	for len(s.cur) == 0 {
+		if s.done {
+			return io.EOF
+		}
+		out, ok := <-s.order
+		if !ok {
+			s.done = true
+			return io.EOF
+		}
+		s.cur = <-out
 	}
-	rec, err := s.rd.Next()
-	if err == io.EOF {
-		s.done = true
+	r := &s.cur[0]
+	s.cur = s.cur[1:]
+	if r.err == io.EOF {
+		s.done, s.cur = true, nil
 		return io.EOF
 	}
 	var ve *ValueError
 	var se *SyntaxError
 	var sk *SkipError
-	switch {
+	switch err := r.err; {
 	case errors.As(err, &ve):
 		return &source.ParseError{Object: s.object, Offset: ve.Offset, Reason: ve.Reason, Record: ve.Raw}
 	case errors.As(err, &sk):
@@ -46,19 +116,25 @@ func (s *Source) Read(ev *lake.Event) error {
 		// one record read), and reading goes on.
 		return &source.ParseError{Object: s.object, Offset: sk.Offset, Reason: sk.Error(), Skipped: sk.End - sk.Offset}
 	case errors.As(err, &se):
-		s.done = true
+		s.done, s.cur = true, nil
 		return &source.ParseError{Object: s.object, Offset: se.Offset, Reason: "unreadable from here to the end of the object: " + se.Err.Error(), Final: true}
 	case err != nil:
+		s.done, s.cur = true, nil
 		return err
 	}
-	return s.normalize(rec, ev)
+	if err := normResult(s.object, r.rec, r.kind, r.nerr); err != nil {
+		return err
+	}
+	*ev = r.ev
+	r.ev = lake.Event{} // the batch is not kept: drop its references early
+	return nil
 }
 
-func (s *Source) normalize(rec Record, ev *lake.Event) error {
-	kind, err := s.norm.Normalize(rec, s.object, ev)
+// normResult is the source.Reader result of a normalized record.
+func normResult(object string, rec Record, kind Kind, err error) error {
 	switch {
 	case err != nil:
-		return &source.ParseError{Object: s.object, Offset: rec.Offset, Reason: err.Error(), Record: rec.Raw}
+		return &source.ParseError{Object: object, Offset: rec.Offset, Reason: err.Error(), Record: rec.Raw}
 	case kind == KindInsight:
 		return &source.Skip{Reason: source.SkipInsightRecord}
 	case kind == KindControl:
@@ -67,20 +143,24 @@ func (s *Source) normalize(rec Record, ev *lake.Event) error {
 	return nil
 }
 
-// Close stops reading ahead.
-func (s *Source) Close() { s.rd.Close() }
+// Close stops reading ahead and normalizing.
+func (s *Source) Close() {
+	close(s.stop)
+	s.pf.Close()
+	s.wg.Wait()
+}
 
 // LookupSource reads the events CloudTrail LookupEvents returns for opt as
 // a source.Reader; a record's offset is its position in the answers. Stop
 // it when done.
 type LookupSource struct {
 	pull   *source.Pulled[Record]
-	norm   *Normalizer
+	norm   Normalizer
 	object string
 }
 
 // NewLookupSource fetches through api, naming the records' object object.
-func NewLookupSource(ctx context.Context, api LookupAPI, opt LookupOptions, object string, norm *Normalizer) *LookupSource {
+func NewLookupSource(ctx context.Context, api LookupAPI, opt LookupOptions, object string) *LookupSource {
 	pull := source.Pull(func(emit func(*Record, error) bool) error {
 		var n int64
 		_, err := Lookup(ctx, api, opt, func(raw []byte) error {
@@ -96,7 +176,7 @@ func NewLookupSource(ctx context.Context, api LookupAPI, opt LookupOptions, obje
 		}
 		return err
 	})
-	return &LookupSource{pull: pull, norm: norm, object: object}
+	return &LookupSource{pull: pull, object: object}
 }
 
 var errStopped = errors.New("reader stopped")
@@ -107,7 +187,8 @@ func (s *LookupSource) Read(ev *lake.Event) error {
 	if err := s.pull.Read(&rec); err != nil {
 		return err
 	}
-	return (&Source{norm: s.norm, object: s.object}).normalize(rec, ev)
+	kind, err := s.norm.Normalize(rec, s.object, ev)
+	return normResult(s.object, rec, kind, err)
 }
 
 // Stop ends the fetch of a reader not read to its end.

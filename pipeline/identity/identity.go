@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+
+	"github.com/auditlake/auditlake/pipeline/arns"
 )
 
 // How a profile was resolved.
@@ -127,6 +129,26 @@ func (p *Profiles) Learn(eventSource, eventName, requestParameters string) {
 		}
 	case "DeleteUserProfile":
 		delete(p.profileRole, profileKey{req.DomainID, req.UserProfileName})
+	}
+}
+
+// LearnCall updates the map from one successful call, given its
+// requestParameters and responseElements JSON (Learn, and for CreateDomain
+// the new domain's default role: its response carries the domain id that
+// its request lacks).
+func (p *Profiles) LearnCall(eventSource, eventName, requestParameters, responseElements string) {
+	p.Learn(eventSource, eventName, requestParameters)
+	if eventSource != "sagemaker.amazonaws.com" || eventName != "CreateDomain" {
+		return
+	}
+	var resp struct {
+		DomainArn string `json:"domainArn"`
+	}
+	var req struct {
+		DefaultUserSettings struct{ ExecutionRole string } `json:"defaultUserSettings"`
+	}
+	if json.Unmarshal([]byte(responseElements), &resp) == nil && json.Unmarshal([]byte(requestParameters), &req) == nil {
+		p.LearnDomain(arns.SageMakerDomain(resp.DomainArn), req.DefaultUserSettings.ExecutionRole)
 	}
 }
 

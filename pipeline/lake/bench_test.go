@@ -23,7 +23,8 @@ var benchEvents = sync.OnceValues(func() ([]lake.Event, int64) {
 		panic(err)
 	}
 	rd := cloudtrail.NewReader(&buf)
-	norm := cloudtrail.Normalizer{Profiles: identity.New()}
+	var norm cloudtrail.Normalizer
+	profiles := identity.New()
 	var evs []lake.Event
 	var n int64
 	for {
@@ -38,7 +39,7 @@ var benchEvents = sync.OnceValues(func() ([]lake.Event, int64) {
 		if _, err := norm.Normalize(rec, "bench", &ev); err != nil {
 			panic(err)
 		}
-		ev.StudioProfile, ev.ProfileSource = norm.Profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
+		ev.StudioProfile, ev.ProfileSource = profiles.Resolve(ev.SourceIdentity, ev.RoleARN)
 		n += int64(len(rec.Raw))
 		evs = append(evs, ev)
 	}

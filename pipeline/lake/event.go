@@ -53,11 +53,21 @@ func Less(a, b *Event) bool { return a.Less(b) }
 // dayOf formats t's UTC date as YYYY-MM-DD.
 var dayOf = row.DayOf
 
-// eventSize estimates the memory an event holds, for flush budgeting.
+// eventSize estimates the memory an event holds, for flush budgeting. The
+// JSON columns are usually parts of the record text (Raw): they are
+// counted only when they are not.
 func eventSize(e *Event) int {
 	return 512 + len(e.EventID) + len(e.PrincipalARN) + len(e.RoleARN) + len(e.UserAgent) +
-		len(e.RequestParameters) + len(e.ResponseElements) + len(e.AdditionalEventData) +
+		outside(e.RequestParameters, e.Raw) + outside(e.ResponseElements, e.Raw) + outside(e.AdditionalEventData, e.Raw) +
 		len(e.Raw) + len(e.S3Key) + len(e.QueryText) + len(e.ErrorMessage) + len(e.RequestURI) + len(e.Referer)
+}
+
+// outside is the length of s unless s is a part of raw (same memory).
+func outside(s, raw string) int {
+	if _, ok := partOf(s, raw); ok {
+		return 0
+	}
+	return len(s)
 }
 
 // nilIfEmpty is the wire form of an optional string: NULL when empty.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -568,6 +569,35 @@ func fillAll[R any](r R, seed int) R {
 		}
 	}
 	return r
+}
+
+// Strings that are parts of the raw record text are spooled as their
+// place in it, and read back as parts of the read record text: a spooled
+// event holds its text once, as the event did.
+func TestSpoolKeepsPartsOfTheRecordText(t *testing.T) {
+	raw := `{"eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k"},"responseElements":null}`
+	ev := Event{EventID: "e", Raw: raw, EventName: raw[14:23], RequestParameters: raw[45:71], UserAgent: "elsewhere"}
+	b := appendEvent(nil, &ev)
+	if len(b) > len(raw)+200 {
+		t.Errorf("spooled %d bytes for a %d-byte record: its parts were copied", len(b), len(raw))
+	}
+	d := spoolDecoder{s: string(b)}
+	var got Event
+	readEvent(&d, &got)
+	if d.err != nil || !reflect.DeepEqual(got, ev) {
+		t.Fatalf("read back %+v (%v), want %+v", got, d.err, ev)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(got.Raw)))
+	if p := uintptr(unsafe.Pointer(unsafe.StringData(got.RequestParameters))); p < start || p >= start+uintptr(len(got.Raw)) {
+		t.Error("the read request parameters are a copy, not a part of the read record text")
+	}
+	for n := range len(b) {
+		d := spoolDecoder{s: string(b[:n])}
+		readEvent(&d, &got)
+		if d.err == nil {
+			t.Fatalf("cut to %d of %d bytes: no error", n, len(b))
+		}
+	}
 }
 
 func TestSortedSet(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 )
 
 // pageBufferSize is the uncompressed size of a Parquet page.
-const pageBufferSize = 128 << 10
+const pageBufferSize = 512 << 10
 
 // CreatedBy is written into every Parquet footer. It carries no version or
 // time so that the same rows always give the same bytes.

@@ -389,6 +389,32 @@ func spoolAppendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// spoolAppendStringIn appends s, which may be a part of the row's raw
+// record text: a part is written as its place in raw (the uvarint of
+// offset<<1|1, then its length), anything else as the uvarint of len<<1
+// and the bytes.
+func spoolAppendStringIn(b []byte, s, raw string) []byte {
+	if off, ok := partOf(s, raw); ok {
+		b = binary.AppendUvarint(b, uint64(off)<<1|1)
+		return binary.AppendUvarint(b, uint64(len(s)))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s))<<1)
+	return append(b, s...)
+}
+
+// partOf reports whether the non-empty s is a part of raw (the same
+// memory), and where.
+func partOf(s, raw string) (int, bool) {
+	if len(s) == 0 || len(raw) == 0 {
+		return 0, false
+	}
+	p, r := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	if p >= r && p+uintptr(len(s)) <= r+uintptr(len(raw)) {
+		return int(p - r), true
+	}
+	return 0, false
+}
+
 func spoolAppendInt64(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
 
 func spoolAppendBool(b []byte, v bool) []byte {
@@ -471,6 +497,28 @@ func (d *spoolDecoder) readString() string {
 	s := d.s[d.i : d.i+int(n)]
 	d.i += int(n)
 	return s
+}
+
+// readStringIn reads what spoolAppendStringIn wrote, raw being the row's
+// raw text read before.
+func (d *spoolDecoder) readStringIn(raw string) string {
+	u := d.uvarint()
+	if u&1 == 0 {
+		n := u >> 1
+		if n > uint64(len(d.s)-d.i) {
+			d.fail()
+			return ""
+		}
+		s := d.s[d.i : d.i+int(n)]
+		d.i += int(n)
+		return s
+	}
+	off, n := u>>1, d.uvarint()
+	if off > uint64(len(raw)) || n > uint64(len(raw))-off {
+		d.fail()
+		return ""
+	}
+	return raw[off : off+n]
 }
 
 func (d *spoolDecoder) readInt64() int64 {

@@ -231,18 +231,41 @@ func spoolFile() ([]byte, error) {
 	for _, name := range schemas.Tables() {
 		t := schemas.MustLoad(name)
 		g := t.GoType
-		fmt.Fprintf(&b, "// append%s appends r's spool encoding (its columns in order) to b.\nfunc append%s(b []byte, r *%s) []byte {\n", g, g, g)
-		for _, c := range t.Columns {
+		// The raw record goes first, and the other strings that are parts of
+		// it (a record's JSON columns are slices of its text) are written
+		// as references into it.
+		cols := t.Columns
+		_, hasRaw := t.Column("raw")
+		if hasRaw {
+			cols = nil
+			for _, c := range t.Columns {
+				if c.Name == "raw" {
+					cols = append([]schemas.Column{c}, cols...)
+				} else {
+					cols = append(cols, c)
+				}
+			}
+		}
+		fmt.Fprintf(&b, "// append%s appends r's spool encoding to b.\nfunc append%s(b []byte, r *%s) []byte {\n", g, g, g)
+		for _, c := range cols {
 			fn, err := spoolFunc(c)
 			if err != nil {
 				return nil, fmt.Errorf("schemas/%s.yaml: %w", name, err)
+			}
+			if hasRaw && fn == "String" && c.Name != "raw" {
+				fmt.Fprintf(&b, "\tb = spoolAppendStringIn(b, r.%s, r.Raw)\n", GoName(c.Name))
+				continue
 			}
 			fmt.Fprintf(&b, "\tb = spoolAppend%s(b, r.%s)\n", fn, GoName(c.Name))
 		}
 		b.WriteString("\treturn b\n}\n\n")
 		fmt.Fprintf(&b, "// read%s decodes what append%s wrote.\nfunc read%s(d *spoolDecoder, r *%s) {\n", g, g, g, g)
-		for _, c := range t.Columns {
+		for _, c := range cols {
 			fn, _ := spoolFunc(c)
+			if hasRaw && fn == "String" && c.Name != "raw" {
+				fmt.Fprintf(&b, "\tr.%s = d.readStringIn(r.Raw)\n", GoName(c.Name))
+				continue
+			}
 			fmt.Fprintf(&b, "\tr.%s = d.read%s()\n", GoName(c.Name), fn)
 		}
 		b.WriteString("}\n\n")
