@@ -71,6 +71,9 @@ func Start(ctx context.Context) (*Browser, error) {
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.UserDataDir(profile),
+		// Chromium's singleton socket folder goes to TMPDIR and is left
+		// behind when the browser is killed: keep it in the profile.
+		chromedp.Env("TMPDIR="+profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("hide-scrollbars", true),

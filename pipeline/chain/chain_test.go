@@ -45,6 +45,7 @@ func build(ctx context.Context, lake string, opt chain.Options) (*chain.Chain, m
 	if err != nil {
 		return nil, nil, err
 	}
+	defer os.RemoveAll(c.TempDir)
 	out := map[string][]string{}
 	for _, name := range append(schemas.Derived(), "catalog_tables") {
 		rows, err := db.QueryContext(ctx, "SELECT CAST(t AS VARCHAR) FROM (SELECT * FROM "+name+") t ORDER BY 1")
