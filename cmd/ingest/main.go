@@ -54,7 +54,8 @@ const (
 // writer's budget instead of doubling it (ARCHITECTURE.md §9: a 1 GB object
 // in at most 256 MB). The peak RSS follows the limit: for the 1 GB object
 // 207 MB at 160 MiB, 223 MB at 176 MiB, 258 MB at 192 MiB, for 2% more CPU
-// from 192 to 176 (BENCHMARKS.md). Runs over many objects raise it by what
+// from 192 to 176; 241-244 MB at 176 MiB once records were normalized on
+// several goroutines (BENCHMARKS.md, 2026-12-07). Runs over many objects raise it by what
 // the dedupe index holds (Options.MemoryLimit).
 const memoryLimit = 176 << 20
 
