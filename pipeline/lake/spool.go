@@ -488,8 +488,10 @@ func (d *spoolDecoder) present() bool {
 	return d.s[d.i-1] != 0
 }
 
-func (d *spoolDecoder) readString() string {
-	n := d.uvarint()
+func (d *spoolDecoder) readString() string { return d.take(d.uvarint()) }
+
+// take reads the next n bytes.
+func (d *spoolDecoder) take(n uint64) string {
 	if n > uint64(len(d.s)-d.i) {
 		d.fail()
 		return ""
@@ -504,14 +506,7 @@ func (d *spoolDecoder) readString() string {
 func (d *spoolDecoder) readStringIn(raw string) string {
 	u := d.uvarint()
 	if u&1 == 0 {
-		n := u >> 1
-		if n > uint64(len(d.s)-d.i) {
-			d.fail()
-			return ""
-		}
-		s := d.s[d.i : d.i+int(n)]
-		d.i += int(n)
-		return s
+		return d.take(u >> 1)
 	}
 	off, n := u>>1, d.uvarint()
 	if off > uint64(len(raw)) || n > uint64(len(raw))-off {
