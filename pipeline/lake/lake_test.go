@@ -882,3 +882,22 @@ func TestMarkLedgerKeepsOlderCommits(t *testing.T) {
 		t.Error("after MarkLedger, an event id an older commit holds was written again")
 	}
 }
+
+// A day is cut into one part per partRows rows, rounded up to a multiple
+// of the cores, so that the last part is not written while a core waits.
+func TestPartsFor(t *testing.T) {
+	for _, c := range []struct{ total, cores, want int64 }{
+		{1, 2, 1},
+		{partRows, 2, 1},       // one part: nothing to balance
+		{partRows + 1, 2, 2},   // two parts
+		{2*partRows + 1, 2, 4}, // three parts → four, two per core
+		{2*partRows + 1, 1, 3}, // one core: no rounding
+		{2*partRows + 1, 3, 3}, // already a multiple
+		{4*partRows + 1, 2, 6}, // maxParts is applied by the caller
+		{2*partRows + 1, 16, 16},
+	} {
+		if got := partsFor(c.total, c.cores); got != c.want {
+			t.Errorf("partsFor(%d, %d) = %d, want %d", c.total, c.cores, got, c.want)
+		}
+	}
+}

@@ -51,6 +51,17 @@ var (
 	maxParts int64 = 4
 )
 
+// partsFor is the number of parts for a day of total rows: one per
+// partRows, rounded up to a multiple of the cores that write them, so
+// that no core waits while the last part is written alone.
+func partsFor(total, cores int64) int64 {
+	n := (total + partRows - 1) / partRows
+	if n > 1 && cores > 1 {
+		n = (n + cores - 1) / cores * cores
+	}
+	return n
+}
+
 // DataFile is one Parquet data file a Buffer wrote: not part of its table
 // until a commit adds it (see CommitRequest).
 type DataFile struct {
@@ -242,7 +253,7 @@ func (b *Buffer[R]) closeDay(ctx context.Context, d *dayBuf[R]) error {
 	if total == 0 {
 		return nil
 	}
-	n := int(min((total+partRows-1)/partRows, maxParts))
+	n := int(min(partsFor(total, int64(runtime.GOMAXPROCS(0))), maxParts))
 	// Cut the day into parts: by position when every row is in memory,
 	// else by the keys of the runs' blocks.
 	var bounds []*R
