@@ -605,13 +605,15 @@ func TestSortedSet(t *testing.T) {
 		names []string
 		want  bool
 	}{
-		{[]string{"a/b/0123abcd.parquet"}, true},
+		{[]string{"a/b/0123abcd-1-1.parquet"}, true},
+		{[]string{"a/b/0123abcd.parquet"}, false}, // written before sets were named: sorted by row group only
 		{[]string{"d/aa11-1-2.parquet", "d/aa11-2-2.parquet"}, true},
 		{[]string{"d/aa11-2-2.parquet", "d/aa11-1-2.parquet"}, true},
 		{[]string{"d/aa11-1-3.parquet", "d/aa11-2-3.parquet"}, false}, // a part missing
 		{[]string{"d/aa11-1-2.parquet", "d/bb22-2-2.parquet"}, false}, // two sets
 		{[]string{"d/aa11-1-2.parquet", "d/aa11-1-2.parquet"}, false},
 		{[]string{"d/0123abcd.parquet", "d/4567ef.parquet"}, false}, // two runs' files
+		{[]string{"d/0123abcd-1-1.parquet", "d/4567ef-1-1.parquet"}, false},
 	} {
 		if got := SortedSet(c.names); got != c.want {
 			t.Errorf("SortedSet(%v) = %v, want %v", c.names, got, c.want)

@@ -439,26 +439,18 @@ func writeParts[R any](ctx context.Context, t *Table[R], day, spool string, targ
 }
 
 // storeSet stores the files of one sorted set under the table's data
-// folder. A set of one file is named after a hash of its bytes; the files
-// of a larger set after a hash of all their hashes, their place and their
-// number (<hash>-<i>-<n>.parquet, see SortedSet).
+// folder, named after a hash of all their hashes, their place and their
+// number (<hash>-<i>-<n>.parquet, see SortedSet), a set of one file too.
 func storeSet[R any](ctx context.Context, st store.Store, t *Table[R], files []partFile) error {
-	var set string
-	if len(files) > 1 {
-		h := sha256.New()
-		for _, f := range files {
-			h.Write(f.sum)
-		}
-		set = hex.EncodeToString(h.Sum(nil)[:12])
+	h := sha256.New()
+	for _, f := range files {
+		h.Write(f.sum)
 	}
+	set := hex.EncodeToString(h.Sum(nil)[:12])
 	for i := range files {
 		f := &files[i]
 		local := f.Path
-		name := hex.EncodeToString(f.sum[:12])
-		if set != "" {
-			name = fmt.Sprintf("%s-%d-%d", set, i+1, len(files))
-		}
-		f.Path = dataFileDir(t, f.Day) + "/" + name + ".parquet"
+		f.Path = fmt.Sprintf("%s/%s-%d-%d.parquet", dataFileDir(t, f.Day), set, i+1, len(files))
 		if err := st.PutFile(ctx, f.Path, local); err != nil {
 			for _, g := range files[i+1:] {
 				os.Remove(g.Path)
@@ -473,11 +465,10 @@ func storeSet[R any](ctx context.Context, st store.Store, t *Table[R], files []p
 // SortedSet reports whether the data file names (keys or base names) of
 // one day are one sorted set written at once (by an ingest run's Buffer
 // or a compaction): together they hold the day's rows sorted as a whole,
-// so compacting them would give the same rows in the same order.
+// so compacting them would give the same rows in the same order. A file
+// named by its hash alone was written before sets were named so: its row
+// groups may be sorted only one by one, and it is not a sorted set.
 func SortedSet(names []string) bool {
-	if len(names) == 1 {
-		return true
-	}
 	var set string
 	seen := map[string]bool{}
 	for _, p := range names {
