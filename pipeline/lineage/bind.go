@@ -117,11 +117,17 @@ func loosen(relax map[*tableInfo]map[string]int, tree any, cols map[int][]origin
 		return true
 	})
 	moved := false
+	type column struct {
+		info *tableInfo
+		name string
+	}
+	seen := map[column]bool{} // a column used twice moves one type, not two
 	for _, o := range origins {
 		info := o.acc.info
-		if info == nil || !info.colset[o.col] {
+		if info == nil || !info.colset[o.col] || seen[column{info, o.col}] {
 			continue
 		}
+		seen[column{info, o.col}] = true
 		m := relax[info]
 		if m == nil {
 			m = map[string]int{}
