@@ -177,7 +177,7 @@ func TestMainCompliance(t *testing.T) {
 }
 
 // compliance --out report.pdf prints the HTML report through headless
-// Chromium: the scenario's report is 6 A4 pages (page 1: the summary, the
+// Chromium: the scenario's report is 5 A4 pages (page 1: the summary, the
 // charts and the access matrix; then the columns read, the findings by
 // rule, the denied attempts, attribution and ingestion), counted by
 // pdfcpu. Without Chromium the command says how to install it.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,7 +145,7 @@ func (b *Browser) Open(doc []byte, width, height int64) (*Page, error) {
 	}()
 	err = chromedp.Do(ctx,
 		chromedp.EmulateViewport(width, height),
-		chromedp.Navigate("file://"+file),
+		chromedp.Navigate((&url.URL{Scheme: "file", Path: file}).String()),
 		chromedp.WaitReady("body"),
 	)
 	if err != nil {

@@ -18,12 +18,12 @@ import (
 
 // chart is one SVG drawing.
 type chart struct {
-	ID, Title, Note string
-	W, H            float64
-	Marks           []mark
-	Texts           []label
-	Lines           []rule
-	Legend          []legendItem
+	ID, Title string
+	W, H      float64
+	Marks     []mark
+	Texts     []label
+	Lines     []rule
+	Legend    []legendItem
 }
 
 // mark is a rectangle that stands for a number.

@@ -531,6 +531,7 @@ details.fold > summary { cursor: pointer; color: var(--heat); margin: 10px 0; }
 {{end}}</section>
 {{end}}{{range .Parts}}{{if eq .ID "findings"}}<section id="findings">
 <h2>Findings</h2>
+{{if $.FindingsNote}}<p class="note">{{$.FindingsNote}}</p>{{end}}
 {{if $.Rules}}{{range $.Rules}}<div class="group"><h3><span class="sev {{.Severity}}">{{.Severity}}</span> {{.Rule}} <span class="note">· {{.Count}} finding{{if ne .Count 1}}s{{end}}</span></h3>
 <div class="scroll"><table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{template "cell" .}}</td>{{end}}</tr>

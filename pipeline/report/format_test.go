@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline/terminal"
+	"github.com/auditlake/auditlake/pipeline/testsupport/ptytest"
 )
 
 // The table format aligns as text/tabwriter does (it counted widths once
@@ -64,7 +64,7 @@ func TestScreenFitsTheTerminal(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := b.String()
-			plainOut := stripSGR(out)
+			plainOut := ptytest.Plain(out)
 			for _, l := range strings.Split(strings.TrimSuffix(plainOut, "\n"), "\n") {
 				if w := terminal.StringWidth(l); w > width {
 					t.Errorf("width %d: line of %d columns: %q", width, w, l)
@@ -105,10 +105,6 @@ func TestScreenFitsTheTerminal(t *testing.T) {
 		}
 	}
 }
-
-var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-func stripSGR(s string) string { return sgr.ReplaceAllString(s, "") }
 
 // BenchmarkTable prints 61,541 rows of `who` (the count of the 10 M-event
 // month in BENCHMARKS.md) as a table in full (a pipe, a file) and fitted to

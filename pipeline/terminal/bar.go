@@ -3,6 +3,7 @@ package terminal
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -24,10 +25,11 @@ type Bar struct {
 	size        int64
 }
 
-// NewBar returns a bar drawn on w when w is a terminal, else nil: pipes,
-// files and /dev/null get nothing.
+// NewBar returns a bar drawn on w when w is a terminal that understands
+// cursor movement (TERM not "dumb"), else nil: pipes, files, /dev/null and
+// dumb terminals get nothing.
 func NewBar(w io.Writer, what, unit string) *Bar {
-	if !Is(w) {
+	if !Is(w) || os.Getenv("TERM") == "dumb" {
 		return nil
 	}
 	return &Bar{w: w, what: what, unit: unit}

@@ -95,9 +95,18 @@ func TestDetection(t *testing.T) {
 	if !Is(p.TTY) || Width(p.TTY) != 120 || !Color(p.TTY) {
 		t.Errorf("pty: Is %v, Width %d, Color %v; want true, 120, true", Is(p.TTY), Width(p.TTY), Color(p.TTY))
 	}
+	if NewBar(p.TTY, "x", "objects") == nil {
+		t.Error("no bar on a terminal")
+	}
 	t.Setenv("NO_COLOR", "1")
 	if Color(p.TTY) {
 		t.Error("colour with NO_COLOR set")
+	}
+	// A dumb terminal shows escape sequences as text: no colour, no bar.
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "dumb")
+	if Color(p.TTY) || NewBar(p.TTY, "x", "objects") != nil {
+		t.Error("colour or a bar on TERM=dumb")
 	}
 }
 
