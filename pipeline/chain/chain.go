@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/auditlake/auditlake/pipeline/lakedb"
 	"github.com/auditlake/auditlake/queries"
 	"github.com/auditlake/auditlake/schemas"
 )
@@ -137,6 +138,9 @@ func Steps() ([]*Step, error) {
 func Hash(steps []*Step) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "chain %s\n", Version)
+	for _, m := range lakedb.Macros { // the steps' SQL calls them
+		fmt.Fprintf(h, "%s\n", m)
+	}
 	for _, s := range steps {
 		fmt.Fprintf(h, "%s\n%s\n", s.Query.Name, s.Query.SQL)
 		if s.Table != nil {

@@ -82,6 +82,38 @@ func OpenAsOf(ctx context.Context, root string, as warehouse.AsOf, opts ...wareh
 	return db, nil
 }
 
+// Macros are the SQL macros of the lake contract, defined on every
+// database that opens the lake, so that the derived tables' steps, the
+// detections and anyone's SQL share one definition of each rule.
+//
+// occurrence(event_source, event_name, request_id, s3_bucket, event_id) is
+// the key of the request an event records, so that the records of one
+// request count once. An S3 request is its request id and bucket, whichever
+// log recorded it: a CloudTrail data event and the access-log lines of the
+// same request (x-amz-request-id; one line per object of a multi-object
+// delete, two for a copy) are one occurrence. Another call is its service,
+// name and request id (a record delivered twice, or to two accounts); a
+// record without a request id is its own.
+//
+// via_service(principal_type, invoked_by, source_ip, vpc_endpoint_id) is
+// the AWS service that made a request on its caller's behalf, or NULL when
+// the caller made it: "service" for a service acting as itself
+// (AWSService), else userIdentity.invokedBy, a service name or "AWS
+// Internal" as the source IP, or a service name instead of a vpce- id as
+// the VPC endpoint. These are the requests IAM's aws:ViaAWSService /
+// aws:CalledVia exempt from aws:SourceVpce conditions.
+var Macros = []string{
+	`CREATE OR REPLACE MACRO occurrence(event_source, event_name, request_id, s3_bucket, event_id) AS
+  CASE WHEN request_id IS NULL THEN event_id
+       WHEN event_source = 's3.amazonaws.com' THEN 's3:' || coalesce(s3_bucket, '') || '/' || request_id
+       ELSE 'request:' || coalesce(event_source, '') || ':' || coalesce(event_name, '') || ':' || request_id END`,
+	`CREATE OR REPLACE MACRO via_service(principal_type, invoked_by, source_ip, vpc_endpoint_id) AS
+  CASE WHEN principal_type = 'AWSService' THEN 'service'
+       ELSE coalesce(invoked_by,
+                     CASE WHEN regexp_full_match(coalesce(source_ip, ''), '(AWS Internal.*|[A-Za-z0-9.-]+\.amazonaws\.com(\.cn)?)') THEN source_ip END,
+                     CASE WHEN vpc_endpoint_id NOT LIKE 'vpce-%' THEN vpc_endpoint_id END) END`,
+}
+
 // OpenSnapshots opens an in-memory DuckDB with one view per table of the
 // lake contract over the files of snaps, found below root by their keys
 // (root is the lake folder, or a local copy of an s3:// lake). A table
@@ -97,9 +129,11 @@ func OpenSnapshots(ctx context.Context, root string, snaps map[string]*warehouse
 	}
 	db.SetMaxOpenConns(1) // one connection: views and settings live on it
 	d := &DB{DB: db, Root: abs, Snapshots: snaps}
-	if _, err := d.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
-		db.Close()
-		return nil, err
+	for _, q := range append([]string{"SET TimeZone = 'UTC'"}, Macros...) {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w", strings.SplitN(q, "(", 2)[0], err)
+		}
 	}
 	for _, name := range schemas.Tables() {
 		if err := d.defineTable(ctx, schemas.MustLoad(name), snaps[name]); err != nil {
@@ -193,11 +227,7 @@ func selectFiles(tbl *schemas.Table, root string, snap *warehouse.Snapshot, keep
 // column exists even when none of the files has it (a lake written before
 // the column was added, read over old days only).
 func allColumns(tbl *schemas.Table, files, opts string) string {
-	empty := Empty(tbl)
-	if opts != "" {
-		empty = strings.Replace(empty, " WHERE false", ", NULL::VARCHAR AS filename, NULL::BIGINT AS file_row_number WHERE false", 1)
-	}
-	return fmt.Sprintf("(SELECT * FROM read_parquet(%s, union_by_name = true%s) UNION ALL BY NAME %s)", files, opts, empty)
+	return fmt.Sprintf("(SELECT * FROM read_parquet(%s, union_by_name = true%s) UNION ALL BY NAME %s)", files, opts, Empty(tbl))
 }
 
 // Empty is a SELECT of no rows with the table's columns and types.

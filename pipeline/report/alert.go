@@ -324,7 +324,7 @@ func readState(ctx context.Context, st store.Store, key string) (*AlertState, bo
 
 // AlertQuery lists the findings as FindingsQuery does, with each one's
 // occurrences: its evidence ids, an S3 event's mapped to the request it
-// records (occurrence(), OccurrenceMacro: the records of one request in
+// records (occurrence(), lakedb.Macros: the records of one request in
 // CloudTrail and the access log arrive hours apart); other ids stay
 // themselves.
 const AlertQuery = `SELECT ` + FindingColumns + `,

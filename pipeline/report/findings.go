@@ -21,32 +21,16 @@ func Rules() []string {
 	return out
 }
 
-// OccurrenceMacro defines occurrence(event_source, event_name, request_id,
-// s3_bucket, event_id): the key of the request an event records, so that
-// the records of one request count once. An S3 request is its request id
-// and bucket, whichever log recorded it: a CloudTrail data event and the
-// access-log lines of the same request (x-amz-request-id; one line per
-// object of a multi-object delete, two for a copy) are one occurrence.
-// Another call is its service, name and request id (a record delivered
-// twice, or to two accounts); a record without a request id is its own.
-const OccurrenceMacro = `CREATE OR REPLACE MACRO occurrence(event_source, event_name, request_id, s3_bucket, event_id) AS
-  CASE WHEN request_id IS NULL THEN event_id
-       WHEN event_source = 's3.amazonaws.com' THEN 's3:' || coalesce(s3_bucket, '') || '/' || request_id
-       ELSE 'request:' || coalesce(event_source, '') || ':' || coalesce(event_name, '') || ':' || request_id END`
-
 // LoadPolicy loads p into the policy tables and (re)creates the findings
 // view: the UNION ALL of every queries/detections/*.sql, so a new
-// detection is one new file. The detections may use occurrence()
-// (OccurrenceMacro).
+// detection is one new file. The detections may use the lake's macros
+// (lakedb.Macros: occurrence(), via_service()).
 func (r *Report) LoadPolicy(ctx context.Context, p *policy.Policy) error {
 	if err := r.needManifests(ctx); err != nil {
 		return err
 	}
 	if err := p.Load(ctx, r.DB.DB); err != nil {
 		return err
-	}
-	if _, err := r.DB.ExecContext(ctx, OccurrenceMacro); err != nil {
-		return fmt.Errorf("occurrence macro: %w", err)
 	}
 	var parts []string
 	for _, name := range queries.Names("detections") {

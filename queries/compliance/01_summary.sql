@@ -43,7 +43,8 @@ n AS (
     (SELECT count(*) FROM f WHERE severity = 'high') AS findings_high,
     (SELECT count(*) FROM f WHERE severity = 'medium') AS findings_medium,
     (SELECT count(*) FROM f WHERE severity = 'low') AS findings_low,
-    (SELECT count(*) FROM events WHERE outcome = 'denied' AND NOT network_view AND event_time >= $1 AND event_time < $2) AS denied_calls,
+    (SELECT count(DISTINCT occurrence(event_source, event_name, request_id, s3_bucket, event_id)) FROM events
+      WHERE outcome = 'denied' AND NOT network_view AND event_time >= $1 AND event_time < $2) AS denied_calls,
     (SELECT count(*) FROM ca WHERE outcome = 'denied') AS denied_columns,
     (SELECT count(DISTINCT event_id) FROM access) AS data_accesses,
     (SELECT count(DISTINCT event_id) FILTER (WHERE studio_profile IS NULL) FROM access) AS unattributed,

@@ -8,7 +8,7 @@
 --   * did not come through one of that bucket's approved VPC endpoints
 --     (vpcEndpointId absent, or another vpce-…);
 --   * was made by the principal itself, not by an AWS service on its
---     behalf. A service made it when userIdentity.invokedBy is set, the
+--     behalf (via_service()). A service made it when userIdentity.invokedBy is set, the
 --     identity is the service's own (AWSService), sourceIPAddress is a
 --     service name ('athena.amazonaws.com') or 'AWS Internal', or
 --     vpcEndpointId is a service name rather than a vpce- id. These are
@@ -29,9 +29,7 @@ WITH hits AS (
     AND e.outcome = 'success'
     AND e.s3_bucket IN (SELECT bucket FROM policy_buckets)
     AND NOT EXISTS (SELECT 1 FROM policy_buckets b WHERE b.bucket = e.s3_bucket AND b.vpc_endpoint_id = e.vpc_endpoint_id)
-    AND e.invoked_by IS NULL AND coalesce(e.principal_type, '') <> 'AWSService'
-    AND NOT regexp_full_match(coalesce(e.source_ip, ''), '(AWS Internal.*|[A-Za-z0-9.-]+\.amazonaws\.com(\.cn)?)')
-    AND (e.vpc_endpoint_id IS NULL OR e.vpc_endpoint_id LIKE 'vpce-%')
+    AND via_service(e.principal_type, e.invoked_by, e.source_ip, e.vpc_endpoint_id) IS NULL -- lakedb.Macros
 )
 SELECT 's3_outside_vpc_endpoint' AS rule, 'high' AS severity, h.event_time, h.studio_profile, h.principal_arn,
        's3://' || h.s3_bucket || '/' || coalesce(h.s3_key, '') AS resource,

@@ -10,8 +10,9 @@
 -- most 5 minutes after the read, as clocks differ; vended credentials last
 -- at most 12 hours, so the day before and after are read); other reads to
 -- their caller. A read an AWS service made on the caller's behalf
--- (invokedBy, or a service name as source IP: Athena, EMR, Glue or Redshift
--- with the caller's own credentials) is that engine's read. A read of a
+-- (via_service(): invokedBy, a service name as source IP or VPC endpoint:
+-- Athena, EMR, Glue or Redshift with the caller's own credentials) is that
+-- engine's read. A read of a
 -- location registered to a catalog table bypassed Lake Formation when it
 -- used no Lake Formation credentials and was made by the principal itself,
 -- not by an AWS service (an engine reads with the caller's credentials only
@@ -26,10 +27,7 @@ WITH reads AS ( -- only the columns used: events rows are wide (raw, request_par
          event_time + INTERVAL 5 MINUTE AS match_time,
          CASE WHEN source_identity LIKE 'V2.%' AND split_part(source_identity, '.', 2) = account_id
               THEN split_part(source_identity, '.', 3) END AS v2_role_id,
-         CASE WHEN principal_type = 'AWSService' THEN 'service' -- a service acting as itself
-              ELSE coalesce(invoked_by, CASE WHEN regexp_full_match(coalesce(source_ip, ''),
-                                                  '(AWS Internal.*|[A-Za-z0-9.-]+\.amazonaws\.com(\.cn)?)') THEN source_ip END)
-         END AS via_service,
+         via_service(principal_type, invoked_by, source_ip, vpc_endpoint_id) AS via_service, -- lakedb.Macros
          row_number() OVER (PARTITION BY coalesce(request_id, event_id), s3_bucket
                             ORDER BY CASE log_source WHEN 'cloudtrail' THEN 0 ELSE 1 END, event_id) AS copy,
          min(event_id) FILTER (WHERE log_source = 's3_access_log')
