@@ -11,16 +11,21 @@
 -- (IAM_ALLOWED_PRINCIPALS, or '<account>:IAMPrincipals': Lake Formation
 -- then lets IAM decide), when the settings allow full-table external data
 -- access, or when they turn Lake Formation's SET_SOURCE_IDENTITY off. A
--- grant to an account id is a cross-account grant and says so. A change a
+-- grant to an account id is a cross-account grant and says so. A batch
+-- call is judged by all its entries' principals (and named by its first
+-- entry's resource). A change a
 -- service makes on a principal's behalf (CloudFormation) is a change all
 -- the same.
 WITH changes AS (
   SELECT e.*,
          json_extract_string(e.request_parameters, '$.dataLakeSettings.allowFullTableExternalDataAccess') AS full_table,
          upper(json_extract_string(e.request_parameters, '$.dataLakeSettings.parameters.SET_SOURCE_IDENTITY')) AS set_si,
-         json_extract_string(e.request_parameters, '$.principal.dataLakePrincipalIdentifier') AS grantee,
-         coalesce(json_extract(e.request_parameters, '$.resource'), json_extract(e.request_parameters, '$.tableData'),
-                  json_extract(e.request_parameters, '$')) AS res,
+         -- a batch call's principals are its entries'
+         list_distinct(coalesce(json_extract_string(e.request_parameters, '$.entries[*].principal.dataLakePrincipalIdentifier'), [])
+                       || coalesce([json_extract_string(e.request_parameters, '$.principal.dataLakePrincipalIdentifier')], [])) AS grantees,
+         len(coalesce(json_extract(e.request_parameters, '$.entries[*]'), [])) AS entries,
+         coalesce(json_extract(e.request_parameters, '$.resource'), json_extract(e.request_parameters, '$.entries[0].resource'),
+                  json_extract(e.request_parameters, '$.tableData'), json_extract(e.request_parameters, '$')) AS res,
          -- CloudTrail spells LFTags and LFTagPolicy lFTag…; lfTag… and LFTag… are read too
          coalesce(json_extract(e.request_parameters, '$.lFTags[*]'), json_extract(e.request_parameters, '$.lfTags[*]'),
                   json_extract(e.request_parameters, '$.LFTags[*]')) AS lf_tags,
@@ -35,7 +40,9 @@ WITH changes AS (
 ),
 described AS (
   SELECT *,
-         upper(coalesce(grantee, '')) = 'IAM_ALLOWED_PRINCIPALS' OR upper(coalesce(grantee, '')) LIKE '%:IAMPRINCIPALS' AS to_everyone,
+         array_to_string(list_sort(grantees), ', ') AS grantee,
+         coalesce(list_bool_or(list_transform(grantees, g -> upper(g) = 'IAM_ALLOWED_PRINCIPALS' OR upper(g) LIKE '%:IAMPRINCIPALS')), false) AS to_everyone,
+         coalesce(list_bool_or(list_transform(grantees, g -> regexp_full_match(g, '[0-9]{12}'))), false) AS cross_account,
          CASE
            WHEN event_name = 'PutDataLakeSettings' THEN 'data_lake_settings'
            WHEN event_name IN ('UpdateLFTag', 'DeleteLFTag') THEN 'lf_tag:' || lower(json_extract_string(request_parameters, '$.tagKey'))
@@ -70,9 +77,10 @@ SELECT 'lf_permission_change' AS rule,
             WHEN json_extract(res, '$.rowFilter.filterExpression') IS NOT NULL AND json_extract(res, '$.rowFilter.allRowsWildcard') IS NULL THEN
               event_name || ' ' || json_extract_string(res, '$.name') || ' (rows: ' || json_extract_string(res, '$.rowFilter.filterExpression') || ')'
             WHEN event_name LIKE '%DataCellsFilter' THEN event_name || ' ' || coalesce(json_extract_string(res, '$.name'), '')
-            ELSE event_name || coalesce(' to ' || grantee, '') ||
+            ELSE event_name || coalesce(' to ' || nullif(grantee, ''), '') ||
                  CASE WHEN to_everyone THEN ' (every IAM principal)'
-                      WHEN regexp_full_match(coalesce(grantee, ''), '[0-9]{12}') THEN ' (cross-account)' ELSE '' END
+                      WHEN cross_account THEN ' (cross-account)' ELSE '' END ||
+                 CASE WHEN entries > 1 THEN ' (' || entries || ' entries)' ELSE '' END
        END AS detail,
        [event_id] AS event_ids
 FROM described
