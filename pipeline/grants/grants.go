@@ -483,7 +483,7 @@ func eventOps(ev *lake.Event) ([]op, error) {
 			return nil, fmt.Errorf("lakeformation %s: %w", ev.EventName, err)
 		}
 		del, _ := tagJSON{p.TagKey, p.TagValuesToDelete}.pair()
-		o := op{at: at, kind: opTagValues, tagKey: add.key, add: add.values, del: del.values}
+		o := op{at: at, kind: opTagValues, tagKey: add.key, del: del.values}
 		if ev.EventName == "DeleteLFTag" {
 			o.kind = opTagDelete
 		}
@@ -795,7 +795,7 @@ func principalMatches(granted, who string) bool {
 		acct := granted[:len(granted)-len(":IAMPrincipals")]
 		return acct == arns.Account(who) && acct != ""
 	}
-	if isAccountID(granted) {
+	if arns.IsAccountID(granted) {
 		return granted == arns.Account(who)
 	}
 	wa, wn, ok := roleOf(who)
@@ -804,19 +804,6 @@ func principalMatches(granted, who string) bool {
 	}
 	ga, gn, ok := roleOf(granted)
 	return ok && ga == wa && strings.EqualFold(gn, wn)
-}
-
-// isAccountID reports whether s is a 12-digit AWS account id.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // roleOf returns the account and role name of an IAM role ARN (any path)

@@ -32,7 +32,7 @@ type op struct {
 	perms     []string
 	def       filterDef // opDefine: the filter's columns and rows
 	tagKey    string    // opTagValues, opTagDelete
-	add, del  []string  // opTagValues: values added, deleted
+	del       []string  // opTagValues: values deleted
 	tags      []tagPair // opTagAssign, opTagUnassign
 	on        []tagRes  // opTagAssign, opTagUnassign: the resources
 	expr      string    // opExprDefine, opExprDrop: the expression's name
@@ -85,7 +85,6 @@ type state struct {
 	grants   map[key]colset // for table grants the columns; other kinds: all
 	defs     map[fref]filterDef
 	tagged   map[tagRes]map[string]string // LF-Tags assigned: resource → key → value
-	values   map[string]map[string]bool   // LF-Tag definitions known: key → values
 	columns  map[string]map[string]bool   // "db\x00table" → its columns with tags of their own
 	exprs    map[string][]tagCond         // saved LF-Tag expressions by name
 	policies map[string][]tagCond         // the expressions of policy grants, by exprString
@@ -96,7 +95,7 @@ type state struct {
 
 func newState(tables map[string][]string) *state {
 	return &state{grants: map[key]colset{}, defs: map[fref]filterDef{}, tagged: map[tagRes]map[string]string{},
-		values: map[string]map[string]bool{}, columns: map[string]map[string]bool{}, exprs: map[string][]tagCond{},
+		columns: map[string]map[string]bool{}, exprs: map[string][]tagCond{},
 		policies: map[string][]tagCond{}, tables: tables}
 }
 

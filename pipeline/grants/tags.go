@@ -168,21 +168,9 @@ func (s *state) applyTags(o *op) bool {
 	changed := false
 	switch o.kind {
 	case opTagValues:
-		vals := s.values[o.tagKey]
-		if vals == nil {
-			vals = map[string]bool{}
-			s.values[o.tagKey] = vals
-		}
-		for _, v := range o.add {
-			vals[v] = true
-		}
-		for _, v := range o.del {
-			delete(vals, v)
-		}
 		// A deleted value is no longer on any resource.
 		changed = s.untag(func(k, v string) bool { return k == o.tagKey && slices.Contains(o.del, v) })
 	case opTagDelete:
-		delete(s.values, o.tagKey)
 		changed = s.untag(func(k, _ string) bool { return k == o.tagKey })
 		// The policies on the key become invalid.
 		for k := range s.grants {
