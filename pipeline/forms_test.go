@@ -182,6 +182,7 @@ func TestDeliveryFormsIngestLikeTheTrail(t *testing.T) {
 		"cloudwatch-firehose-gz.gz": gz(t, firehose), // Firehose compression on top
 		"eventbridge.ndjson":        ndjson,
 		"eventbridge-firehose":      concat,
+		"eventbridge-bom.ndjson":    append([]byte("\ufeff\r\n"), ndjson...), // a byte-order mark, then a blank line
 	}
 	want := eventsByID(t, plainLake)
 	for name, body := range forms {

@@ -61,8 +61,7 @@ var unknownFormat = format{lake.FormatUnknown, nil, func(ctx context.Context, in
 // detect decides an object's format from its first bytes.
 func detect(r *bufio.Reader) format {
 	head, _ := r.Peek(512)
-	head = bytes.TrimLeft(head, " \t\r\n")
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff") // blanks and a byte-order mark, in any order
 	for _, f := range formats {
 		if f.detect(head) {
 			return f
