@@ -61,7 +61,7 @@ func readFile(t *testing.T, name string) ([]byte, readResult) {
 	}
 	var res readResult
 	rd := athena.NewFileSource(bytes.NewReader(data), "s3://audit/athena/"+name)
-	defer rd.Stop()
+	defer rd.Close()
 	for {
 		var q lake.AthenaQuery
 		err := rd.Read(&q)
@@ -254,7 +254,7 @@ func TestAthenaFileSourceStops(t *testing.T) {
 	if err := rd.Read(&q); err != nil || q.QueryID == "" {
 		t.Fatalf("first Read: %v, %+v", err, q)
 	}
-	rd.Stop()
+	rd.Close()
 }
 
 func TestAthenaDetect(t *testing.T) {

@@ -282,7 +282,7 @@ func IsThrottle(err error) bool { return throttle.Is(err) }
 func noSDKThrottleRetry(o *athena.Options) { o.Retryer = throttle.Off(o.Retryer) }
 
 // FetchSource reads the query history as a source.Reader (see Fetch).
-// Stop it when done; Stats tells what the fetch did once Read has
+// Close it when done; Stats tells what the fetch did once Read has
 // returned io.EOF.
 type FetchSource struct {
 	*source.Pulled[lake.AthenaQuery]

@@ -40,7 +40,7 @@ import (
 // (wrong shape, no id, no state or submission time, an unreadable
 // timestamp) and each entry of UnprocessedQueryExecutionIds a
 // *source.ParseError with its offset and reason; broken JSON a final one
-// (the rest of the file is lost). Stop the reader when done.
+// (the rest of the file is lost). Close the reader when done.
 func NewFileSource(r io.Reader, object string) *source.Pulled[lake.AthenaQuery] {
 	return source.Pull(func(emit func(*lake.AthenaQuery, error) bool) error {
 		src := &bomSkipper{br: bufio.NewReader(r)}

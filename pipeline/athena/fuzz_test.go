@@ -27,7 +27,7 @@ func FuzzFileSource(f *testing.F) {
 	f.Add([]byte(`[{"QueryExecution":{}},42,"s",{"QueryExecutionId":`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rd := athena.NewFileSource(bytes.NewReader(data), "fuzz")
-		defer rd.Stop()
+		defer rd.Close()
 		final := false
 		for i := 0; ; i++ {
 			if i > len(data)+10 {

@@ -151,7 +151,7 @@ func (s *Source) Close() {
 }
 
 // LookupSource reads the events CloudTrail LookupEvents returns for opt as
-// a source.Reader; a record's offset is its position in the answers. Stop
+// a source.Reader; a record's offset is its position in the answers. Close
 // it when done.
 type LookupSource struct {
 	pull   *source.Pulled[Record]
@@ -191,5 +191,5 @@ func (s *LookupSource) Read(ev *lake.Event) error {
 	return normResult(s.object, rec, kind, err)
 }
 
-// Stop ends the fetch of a reader not read to its end.
-func (s *LookupSource) Stop() { s.pull.Stop() }
+// Close ends the fetch of a reader not read to its end.
+func (s *LookupSource) Close() { s.pull.Close() }

@@ -65,7 +65,7 @@ const (
 
 // Pull turns a source that pushes its results (each a row, or an error
 // for one record) into a Reader. push runs in a coroutine until it
-// returns; emit returns false when the reader stops early (Stop), and push
+// returns; emit returns false when the reader stops early (Close), and push
 // should then return. push's own error ends the object as a failure.
 func Pull[R any](push func(emit func(*R, error) bool) error) *Pulled[R] {
 	next, stop := iter.Pull2(func(yield func(*R, error) bool) {
@@ -76,7 +76,7 @@ func Pull[R any](push func(emit func(*R, error) bool) error) *Pulled[R] {
 	return &Pulled[R]{next: next, stop: stop}
 }
 
-// Pulled is the Reader Pull returns. Stop it when done.
+// Pulled is the Reader Pull returns. Close it when done.
 type Pulled[R any] struct {
 	next func() (*R, error, bool)
 	stop func()
@@ -108,5 +108,6 @@ func (p *Pulled[R]) Read(row *R) error {
 	return nil
 }
 
-// Stop ends the coroutine of a reader not read to its end.
-func (p *Pulled[R]) Stop() { p.stop() }
+// Close ends the coroutine of a reader not read to its end (ingest closes
+// every reader that has a Close, however it stopped reading).
+func (p *Pulled[R]) Close() { p.stop() }
