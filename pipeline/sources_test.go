@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -155,6 +156,16 @@ func TestIngestAthenaHistoryAndEvents(t *testing.T) {
 	}
 	if !sum.Reconciles() || sum.Written != 2 || sum.Skipped[SkipQueryNotFinal] != 1 {
 		t.Errorf("history summary = %+v; want 2 final queries written, 1 running skipped", sum)
+	}
+	// A row's offset is its place among the fetch's results (the running
+	// query, listed first, is result 0).
+	offsets := map[string]int64{}
+	fetched, _ := committedRows[lake.AthenaQuery](t, lakeDir, lake.AthenaQueries.Name)
+	for _, q := range fetched {
+		offsets[q.QueryID] = q.SourceOffset
+	}
+	if want := map[string]int64{"11111111-1111-4111-8111-111111111111": 1, "33333333-3333-4333-8333-333333333333": 2}; !reflect.DeepEqual(offsets, want) {
+		t.Errorf("source offsets %v, want %v", offsets, want)
 	}
 	// The same window again rewrites the same file; a later window (as
 	// "--since 24h" gives on the next run) skips what the lake holds.

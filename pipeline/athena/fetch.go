@@ -150,7 +150,7 @@ func fetchWorkGroup(ctx context.Context, api API, r *retrier, wg string, st *Fet
 	object := "athena:workgroup/" + wg
 	bad := func(reason string, record any) error {
 		raw, _ := json.Marshal(record)
-		return emit(nil, &source.ParseError{Object: object, Offset: int64(st.Listed), Reason: reason, Record: raw})
+		return emit(nil, &source.ParseError{Object: object, Reason: reason, Record: raw})
 	}
 	in := &athena.ListQueryExecutionsInput{WorkGroup: aws.String(wg), MaxResults: aws.Int32(batchSize)}
 	for {
@@ -290,14 +290,20 @@ type FetchSource struct {
 }
 
 // NewFetchSource fetches through api; each row's source_object is
-// object.
+// object, and the offset of a row or a parse error is its place among the
+// results (0, 1, …), as LookupEvents' are.
 func NewFetchSource(ctx context.Context, api API, opt FetchOptions, object string) *FetchSource {
 	fs := &FetchSource{}
 	fs.Pulled = source.Pull(func(emit func(*lake.AthenaQuery, error) bool) error {
+		var n int64
 		st, err := Fetch(ctx, api, opt, func(q *lake.AthenaQuery, err error) error {
 			if q != nil {
-				q.SourceObject = object
+				q.SourceObject, q.SourceOffset = object, n
 			}
+			if pe, ok := err.(*source.ParseError); ok {
+				pe.Offset = n
+			}
+			n++
 			if !emit(q, err) {
 				return errStop
 			}
