@@ -72,3 +72,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Parse and SessionName run for every record: they allocate nothing.
+func TestParseAllocatesNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		Parse("arn:aws:sts::111122223333:assumed-role/R/S")
+		SessionName("arn:aws:sts::111122223333:assumed-role/R/S")
+	}); n != 0 {
+		t.Errorf("%v allocations a call", n)
+	}
+}

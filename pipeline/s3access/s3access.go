@@ -84,7 +84,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -309,14 +308,12 @@ func EventID(requestID, hostID, operation, bucket, key string) string {
 }
 
 func hashID(parts ...string) string {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
+	var stack [512]byte // most lines: no allocation
+	in := stack[:0]
 	for _, p := range parts {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))])
-		io.WriteString(h, p)
+		in = append(binary.AppendUvarint(in, uint64(len(p))), p...)
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
+	sum := sha256.Sum256(in)
 	var out [5 + 32]byte
 	copy(out[:], "s3al-")
 	hex.Encode(out[5:], sum[:16])
