@@ -19,10 +19,11 @@ import (
 type Source struct {
 	object string
 	pf     *Prefetch
-	order  chan chan []normalized // the batches in input order, each filled by a worker
+	order  chan chan *[]normalized // the batches in input order, each filled by a worker
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	cur    []normalized
+	buf    *[]normalized // the batch cur is in, recycled when read
 	done   bool
 }
 
@@ -39,12 +40,28 @@ type normalized struct {
 // records (the reading, the normalizing and the writing run side by side).
 var normWorkers = min(runtime.GOMAXPROCS(0), 4)
 
+// Normalizers and batches are recycled across objects: a run (or a warm
+// Lambda) reads many small objects, and a batch of events is large.
+var (
+	normalizers = sync.Pool{New: func() any { return new(Normalizer) }}
+	batches     sync.Pool // *[]normalized
+)
+
+func getBatch(n int) *[]normalized {
+	if b, ok := batches.Get().(*[]normalized); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]normalized, n)
+	return &b
+}
+
 // NewSource reads the object at location object from body (decompressed).
 func NewSource(body io.Reader, object string) *Source {
-	s := &Source{object: object, pf: NewPrefetch(body), order: make(chan chan []normalized, 2*normWorkers), stop: make(chan struct{})}
+	s := &Source{object: object, pf: NewPrefetch(body), order: make(chan chan *[]normalized, 2*normWorkers), stop: make(chan struct{})}
 	type job struct {
 		batch []fetched
-		out   chan []normalized
+		out   chan *[]normalized
 	}
 	work := make(chan job)
 	s.wg.Add(1 + normWorkers)
@@ -53,7 +70,7 @@ func NewSource(body io.Reader, object string) *Source {
 		defer close(work)
 		defer close(s.order)
 		for batch := range s.pf.batches {
-			j := job{batch, make(chan []normalized, 1)}
+			j := job{batch, make(chan *[]normalized, 1)}
 			select {
 			case s.order <- j.out:
 			case <-s.stop:
@@ -69,11 +86,12 @@ func NewSource(body io.Reader, object string) *Source {
 	for range normWorkers {
 		go func() {
 			defer s.wg.Done()
-			var n Normalizer
+			n := normalizers.Get().(*Normalizer)
+			defer normalizers.Put(n)
 			for j := range work {
-				out := make([]normalized, len(j.batch))
+				out := getBatch(len(j.batch))
 				for i, f := range j.batch {
-					r := &out[i]
+					r := &(*out)[i]
 					r.rec, r.err = f.rec, f.err
 					if f.err == nil {
 						r.kind, r.nerr = n.Normalize(f.rec, object, &r.ev)
@@ -97,18 +115,31 @@ func (s *Source) Read(ev *lake.Event) error {
 			s.done = true
 			return io.EOF
 		}
-		s.cur = <-out
+		s.recycle()
+		s.buf = <-out
+		s.cur = *s.buf
 	}
 	r := &s.cur[0]
 	s.cur = s.cur[1:]
-	if r.err == io.EOF {
-		s.done, s.cur = true, nil
-		return io.EOF
+	if r.err != nil {
+		return s.readerError(r.err)
 	}
+	if err := normResult(s.object, r.rec, r.kind, r.nerr); err != nil {
+		return err
+	}
+	*ev = r.ev
+	return nil
+}
+
+// readerError is the source.Reader result of the reader's error.
+func (s *Source) readerError(err error) error {
 	var ve *ValueError
 	var se *SyntaxError
 	var sk *SkipError
-	switch err := r.err; {
+	switch {
+	case err == io.EOF:
+		s.done, s.cur = true, nil
+		return io.EOF
 	case errors.As(err, &ve):
 		return &source.ParseError{Object: s.object, Offset: ve.Offset, Reason: ve.Reason, Record: ve.Raw}
 	case errors.As(err, &sk):
@@ -118,16 +149,19 @@ func (s *Source) Read(ev *lake.Event) error {
 	case errors.As(err, &se):
 		s.done, s.cur = true, nil
 		return &source.ParseError{Object: s.object, Offset: se.Offset, Reason: "unreadable from here to the end of the object: " + se.Err.Error(), Final: true}
-	case err != nil:
-		s.done, s.cur = true, nil
-		return err
 	}
-	if err := normResult(s.object, r.rec, r.kind, r.nerr); err != nil {
-		return err
+	s.done, s.cur = true, nil
+	return err
+}
+
+// recycle hands the batch read to the end back for reuse, emptied (its
+// events were copied out).
+func (s *Source) recycle() {
+	if s.buf != nil {
+		clear(*s.buf)
+		batches.Put(s.buf)
+		s.buf = nil
 	}
-	*ev = r.ev
-	r.ev = lake.Event{} // the batch is not kept: drop its references early
-	return nil
 }
 
 // normResult is the source.Reader result of a normalized record.
@@ -148,6 +182,8 @@ func (s *Source) Close() {
 	close(s.stop)
 	s.pf.Close()
 	s.wg.Wait()
+	s.cur = nil
+	s.recycle()
 }
 
 // LookupSource reads the events CloudTrail LookupEvents returns for opt as
