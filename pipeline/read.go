@@ -153,21 +153,22 @@ func readRows[R any](ctx context.Context, in *ingester, k *rows[R], rd source.Re
 		if err == io.EOF {
 			break
 		}
-		var pe *source.ParseError
-		var sk *source.Skip
-		switch {
-		case errors.As(err, &pe):
-			m.Read++
-			w.Quarantine(pe.Offset, pe.Reason, pe.Record)
-			m.BytesSkipped += pe.Skipped
+		if err != nil {
+			var pe *source.ParseError
+			var sk *source.Skip
+			switch {
+			case errors.As(err, &pe):
+				m.Read++
+				w.Quarantine(pe.Offset, pe.Reason, pe.Record)
+				m.BytesSkipped += pe.Skipped
+			case errors.As(err, &sk):
+				m.Read++
+				m.Skipped[sk.Reason]++
+			default:
+				w.Abort()
+				return nil, err
+			}
 			continue
-		case errors.As(err, &sk):
-			m.Read++
-			m.Skipped[sk.Reason]++
-			continue
-		case err != nil:
-			w.Abort()
-			return nil, err
 		}
 		m.Read++
 		k.resolve(in, &row)

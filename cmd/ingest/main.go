@@ -355,7 +355,7 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	// Compaction holds a run of rows and decodes every value again: under
-	// the ingest's 192 MiB limit the collector ran without pause (46.8 s
+	// ingest's own limit (192 MiB when measured) the collector ran without pause (46.8 s
 	// against 18.9 s for 465,000 rows, BENCHMARKS.md).
 	if managedLimit > 0 {
 		debug.SetMemoryLimit(compactMemoryLimit)
