@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -174,14 +173,7 @@ func fetchWorkGroup(ctx context.Context, api API, r *retrier, wg string, st *Fet
 			}
 			st.Unprocessed += len(out.UnprocessedQueryExecutionIds)
 			for _, u := range out.UnprocessedQueryExecutionIds {
-				reason := "unprocessed query execution id " + strconv.Quote(aws.ToString(u.QueryExecutionId))
-				if c := aws.ToString(u.ErrorCode); c != "" {
-					reason += ": " + c
-				}
-				if m := aws.ToString(u.ErrorMessage); m != "" {
-					reason += ": " + m
-				}
-				if err := bad(reason, u); err != nil {
+				if err := bad(unprocessedReason(u), u); err != nil {
 					return err
 				}
 			}

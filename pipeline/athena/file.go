@@ -266,15 +266,20 @@ func (f *fileReader) unprocessed(raw []byte, off int64) error {
 	if err := json.Unmarshal(raw, &u, fileOptions); err != nil {
 		return f.badRecord(off, "not a valid unprocessed query execution id: "+err.Error(), raw)
 	}
-	id := strings.TrimSpace(deref(u.QueryExecutionId))
-	reason := "unprocessed query execution id " + strconv.Quote(id)
+	return f.badRecord(off, unprocessedReason(u), raw)
+}
+
+// unprocessedReason is the quarantine reason of an execution
+// BatchGetQueryExecution could not return: its id, code and message.
+func unprocessedReason(u types.UnprocessedQueryExecutionId) string {
+	reason := "unprocessed query execution id " + strconv.Quote(strings.TrimSpace(deref(u.QueryExecutionId)))
 	if c := deref(u.ErrorCode); c != "" {
 		reason += ": " + c
 	}
 	if m := deref(u.ErrorMessage); m != "" {
 		reason += ": " + m
 	}
-	return f.badRecord(off, reason, raw)
+	return reason
 }
 
 func deref(p *string) string {
