@@ -94,12 +94,16 @@ func (n *Normalizer) Normalize(rec Record, object string, ev *lake.Event) (Kind,
 			if t := str(v.Get("detail-type")); !strings.HasSuffix(t, "via CloudTrail") {
 				return 0, fmt.Errorf("%w (detail-type %q)", ErrNotTrail, t)
 			}
-			if d := v.Get("detail"); d.Type() != fastjson.TypeObject {
+			d := v.Get("detail")
+			if d.Type() != fastjson.TypeObject {
 				return 0, ErrNotObject
 			}
-			if inner = memberText(rec.Raw, "detail"); inner == nil {
+			// The record is detail, parsed already; its text is kept as
+			// the event's raw text, verbatim.
+			if raw = memberText(rec.Raw, "detail"); raw == nil {
 				return 0, ErrNotJSON
 			}
+			v = d
 		}
 		if inner != nil {
 			raw = inner
@@ -543,7 +547,7 @@ func memberText(raw []byte, name string) []byte {
 			if err != nil {
 				return nil
 			}
-			return bytes.Clone(v)
+			return v // the decoder's own buffer, discarded with it: the event copies the text
 		}
 		if err := d.SkipValue(); err != nil {
 			return nil
