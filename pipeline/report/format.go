@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/auditlake/auditlake/pipeline/terminal"
 )
@@ -132,7 +131,7 @@ func (t *table) flush() error {
 			for len(widths) <= i {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], terminal.StringWidth(c)) // display columns: wide and combining characters too
 		}
 	}
 	bw := bufio.NewWriterSize(t.w, 64<<10)
@@ -144,7 +143,7 @@ func (t *table) flush() error {
 			}
 			bw.WriteString(terminal.Paint(c, st, t.color))
 			if i < len(r)-1 {
-				for n := widths[i] - utf8.RuneCountInString(c) + 2; n > 0; n-- {
+				for n := widths[i] - terminal.StringWidth(c) + 2; n > 0; n-- {
 					bw.WriteByte(' ')
 				}
 			}

@@ -33,6 +33,14 @@ func TestTableLikeTabwriter(t *testing.T) {
 	if got.String() != want.String() {
 		t.Errorf("got\n%q\nwant\n%q", got.String(), want.String())
 	}
+	// Wide characters take two columns (tabwriter counts them as one):
+	// the next column still starts at the same place on every line.
+	wide := &Rows{Columns: []string{"who", "n"}, Values: [][]any{{"データ", 1}, {"abcdef", 2}}}
+	got.Reset()
+	Write(&got, "table", wide)
+	if want := "who     n\nデータ  1\nabcdef  2\n"; got.String() != want {
+		t.Errorf("wide characters: got\n%s\nwant\n%s", got.String(), want)
+	}
 }
 
 // findingRows are findings as the findings view gives them, with long
