@@ -73,8 +73,8 @@ func Demo(ctx context.Context, scenario, format string, disp report.Display, kee
 		SELECT c.event_time, c.studio_profile, c.engine, c.database_name || '.' || c.table_name AS "table",
 		       c.column_name, c.certainty, c.outcome, c.query_id
 		FROM column_access c
-		JOIN policy_sensitive s ON lower(s.database_name) = lower(c.database_name)
-		 AND lower(s.table_name) = lower(c.table_name) AND lower(s.column_name) = lower(c.column_name)
+		JOIN policy_sensitive s ON s.database_name = c.database_name
+		 AND s.table_name = c.table_name AND s.column_name = c.column_name
 		ORDER BY c.event_time, c.column_name`)
 	if err != nil {
 		return err
@@ -123,8 +123,8 @@ func demoSummary(ctx context.Context, r *report.Report, policyFile string) ([]st
 		       count(DISTINCT coalesce(c.query_id, c.event_id)) AS times,
 		       string_agg(DISTINCT c.query_id, ', ' ORDER BY c.query_id) AS queries
 		FROM column_access c
-		JOIN policy_sensitive s ON lower(s.database_name) = lower(c.database_name)
-		 AND lower(s.table_name) = lower(c.table_name) AND lower(s.column_name) = lower(c.column_name)
+		JOIN policy_sensitive s ON s.database_name = c.database_name
+		 AND s.table_name = c.table_name AND s.column_name = c.column_name
 		GROUP BY ALL ORDER BY who, outcome DESC`)
 	if err != nil {
 		return nil, err

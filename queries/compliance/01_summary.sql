@@ -9,8 +9,8 @@ ok AS (
   SELECT * FROM ca WHERE outcome = 'success'
 ),
 sensitive AS (
-  SELECT ok.* FROM ok JOIN policy_sensitive s ON lower(s.database_name) = lower(ok.database_name)
-   AND lower(s.table_name) = lower(ok.table_name) AND lower(s.column_name) = lower(ok.column_name)
+  SELECT ok.* FROM ok JOIN policy_sensitive s ON s.database_name = ok.database_name
+   AND s.table_name = ok.table_name AND s.column_name = ok.column_name
 ),
 f AS (
   SELECT severity FROM findings WHERE event_time >= $1 AND event_time < $2

@@ -5,8 +5,8 @@ WITH c AS (
   SELECT c.studio_profile, c.database_name, c.table_name, c.column_name, c.engine, c.event_id,
          bool_or(s.column_name IS NOT NULL) AS sensitive
   FROM column_access c
-  LEFT JOIN policy_sensitive s ON lower(s.database_name) = lower(c.database_name)
-   AND lower(s.table_name) = lower(c.table_name) AND lower(s.column_name) = lower(c.column_name)
+  LEFT JOIN policy_sensitive s ON s.database_name = c.database_name
+   AND s.table_name = c.table_name AND s.column_name = c.column_name
   WHERE c.outcome = 'success' AND c.event_time >= $1 AND c.event_time < $2
   GROUP BY ALL
 )

@@ -8,8 +8,8 @@ SELECT coalesce(c.studio_profile, '(unattributed)') AS studio_profile,
        string_agg(DISTINCT c.engine, ', ' ORDER BY c.engine) AS engines, count(DISTINCT c.event_id) AS accesses,
        min(c.event_time) AS first_access, max(c.event_time) AS last_access
 FROM column_access c
-LEFT JOIN policy_sensitive s ON lower(s.database_name) = lower(c.database_name)
- AND lower(s.table_name) = lower(c.table_name) AND lower(s.column_name) = lower(c.column_name)
+LEFT JOIN policy_sensitive s ON s.database_name = c.database_name
+ AND s.table_name = c.table_name AND s.column_name = c.column_name
 WHERE c.outcome = 'success' AND c.event_time >= $1 AND c.event_time < $2
 GROUP BY ALL
 ORDER BY studio_profile, "table", "column"
