@@ -76,9 +76,10 @@ func BenchmarkExtractAllUncached(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
 }
 
-// BenchmarkExtractRelaxed is every query of shapes_test.go that binds only
-// after bind.go's rewrites (string-typed Glue columns, DuckDB's reserved
-// names), parsed and bound each time (cache off), one caller: the price of
+// BenchmarkExtractRelaxed is the queries of shapes_test.go's type and
+// reserved-name cases, most of which bind only after bind.go's rewrites
+// (string-typed Glue columns, DuckDB's reserved names; two bind as they
+// are), parsed and bound each time (cache off), one caller: the price of
 // the extra binds.
 func BenchmarkExtractRelaxed(b *testing.B) {
 	x := newShapeExtractor(b)
