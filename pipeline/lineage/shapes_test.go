@@ -23,6 +23,7 @@ var shapeTables = []catalog.Table{
 	{Database: "system", Name: "t3", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
 	{Database: "memory", Name: "t5", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
 	{Database: "pg_catalog", Name: "t6", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
+	{Database: "information_schema", Name: "t7", Columns: []catalog.Column{{Name: "a", Type: "int"}, {Name: "b", Type: "string"}}},
 	{Database: "tpc", Name: "memory", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
 	{Database: "tpc", Name: "system", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
 	{Database: "tpc", Name: "temp", Columns: []catalog.Column{{Name: "a", Type: "int"}}},
@@ -165,6 +166,10 @@ WHEN MATCHED THEN UPDATE SET c_email_address = a.ca_zip`,
 		method: "exact", writes: cols("sandbox.logins"), want: []acc{tpc("dl_tpc_customer", "c_login")}},
 	{name: "INSERT … VALUES reads no table", db: "tpc", sql: `INSERT INTO sandbox.logins VALUES ('a')`,
 		method: "exact", writes: cols("sandbox.logins")},
+	{name: "MERGE of another shape (UPDATE SET *): its tables only", db: "tpc",
+		sql:    `MERGE INTO dl_tpc_item t USING dl_tpc_web_sales s ON t.i_item_sk = s.ws_item_sk WHEN MATCHED THEN UPDATE SET *`,
+		method: "table", writes: cols("tpc.dl_tpc_item"), want: []acc{{db: "tpc", table: "dl_tpc_item"}, {db: "tpc", table: "dl_tpc_web_sales"}},
+		errHas: "table names"},
 }
 
 func TestDMLStatementsReadTheirColumns(t *testing.T) {
@@ -303,6 +308,8 @@ func TestReservedNamesBind(t *testing.T) {
 	// A database DuckDB cannot create at all: resolved from the parse tree.
 	checkResult(t, x.Extract(context.Background(), `SELECT a FROM pg_catalog.t6 WHERE b = 'x'`, "tpc", ""), lineageCase{
 		method: "parsed", want: []acc{named("pg_catalog", "t6", "a", "b")}, errHas: "DuckDB cannot create pg_catalog.t6"})
+	checkResult(t, x.Extract(context.Background(), `SELECT a FROM information_schema.t7 WHERE b = 'x'`, "tpc", ""), lineageCase{
+		method: "parsed", want: []acc{named("information_schema", "t7", "a", "b")}, errHas: "DuckDB cannot create information_schema.t7"})
 }
 
 // The types relaxation maps the binder's error back to the query text.
