@@ -98,7 +98,6 @@ func (s *scope) cte(name string) *cteDef {
 
 type walker struct {
 	tables     map[string]*tableInfo // "db.table" → table
-	reserved   map[string]bool       // names DuckDB gives its own catalogs and schemas
 	defDB      string
 	defCat     string
 	accs       map[string]*accessAcc // keyed by reported "database.table"
@@ -107,7 +106,6 @@ type walker struct {
 	hasCTE     bool                  // the query has a WITH clause
 	incomplete bool                  // the tree holds something the walker does not understand
 	refs       []tableRef            // catalog table references, in the order walked
-	reservedDB bool                  // a two-part name starts with a name DuckDB reserves
 	// cols, when not nil, gets the base columns of every column reference,
 	// by its query_location (the type relaxation of bind needs them).
 	cols map[int][]origin
@@ -121,8 +119,8 @@ type tableRef struct {
 	alias bool // the reference has an alias
 }
 
-func newWalker(x *Extractor, defDB, defCat string) *walker {
-	return &walker{tables: x.tables, reserved: x.reserved, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
+func newWalker(tables map[string]*tableInfo, defDB, defCat string) *walker {
+	return &walker{tables: tables, defDB: defDB, defCat: defCat, accs: map[string]*accessAcc{}}
 }
 
 // location reads a node's query_location (-1 when it has none).
@@ -247,9 +245,6 @@ func (w *walker) baseTable(m map[string]any, s *scope) *rel {
 	acc := w.access(db, t)
 	if acc.info != nil {
 		w.refs = append(w.refs, tableRef{loc: location(m), parts: parts, info: acc.info, alias: alias != ""})
-		if cat == "" && w.reserved[sch] {
-			w.reservedDB = true
-		}
 	}
 	r := &rel{acc: acc}
 	if alias != "" {

@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -57,7 +58,9 @@ func typeError(msg string) bool {
 func (x *Extractor) bind(ctx context.Context, wk *worker, q string, tree any, w *walker, useDB string) (map[*tableInfo]map[string]bool, error) {
 	logical := !w.hasCTE
 	text, back := q, func(p int) int { return p }
-	if w.reservedDB {
+	// A two-part name whose database DuckDB reserves (temp.t) means its own
+	// catalog to DuckDB: every catalog table is written in full.
+	if slices.ContainsFunc(w.refs, func(r tableRef) bool { return len(r.parts) == 2 && x.reserved[r.parts[0]] }) {
 		if t, b, ok := x.substitute(ctx, wk, q, w.refs, nil); ok {
 			text, back = t, b
 		}
@@ -71,7 +74,7 @@ func (x *Extractor) bind(ctx context.Context, wk *worker, q string, tree any, w 
 	e := first
 	for round := 0; round < relaxRounds && e.pos >= 0 && typeError(e.msg); round++ {
 		if cols == nil {
-			rw := newWalker(x, w.defDB, w.defCat)
+			rw := newWalker(x.tables, w.defDB, w.defCat)
 			rw.cols = map[int][]origin{}
 			rw.node(tree, nil)
 			cols = rw.cols

@@ -373,7 +373,7 @@ func (x *Extractor) extract(ctx context.Context, wk *worker, sqlText, defDB, def
 		r.Err = joinErr(err.Error(), r.Err)
 		return r
 	}
-	w := newWalker(x, defDB, defCat)
+	w := newWalker(x.tables, defDB, defCat)
 	w.node(ast, nil)
 	if w.incomplete {
 		r.Err = joinErr("the parse tree holds constructs the tree walk skips", r.Err)
