@@ -551,17 +551,7 @@ func rewriteTrino(sql string) string {
 			case up == "IF" && t.is(i+1, "(") && !t.is(i-1, "."):
 				// Trino's two-argument if(c, x) is if(c, x, NULL).
 				c := t.closing(i + 1)
-				commas := 0
-				for j, depth := i+2, 0; j < c; j++ {
-					if t.is(j, "(") {
-						depth++
-					} else if t.is(j, ")") {
-						depth--
-					} else if depth == 0 && t.is(j, ",") {
-						commas++
-					}
-				}
-				if commas == 1 && c < len(t) {
+				if c < len(t) && len(t.items(i+2, c)) == 2 {
 					edits = append(edits, edit{t[c].start, t[c].start, ", NULL"})
 				}
 			case t.is(i+1, "(") && !t.is(i-1, "."):
