@@ -227,6 +227,15 @@ func TestS3ReadsStep(t *testing.T) {
 			"principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R6"}),
 		read("ct7", "cloudtrail", "", map[string]any{"s3_key": "warehouse/sales/orders/p1", "event_time": "2026-07-01T08:59:59Z",
 			"principal_arn": "arn:aws:iam::111122223333:user/bob", "principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R7"}),
+		// refunds is left to the account's IAMPrincipals: its own
+		// principals' reads are no bypass, another account's is.
+		read("ct8", "cloudtrail", "", map[string]any{"s3_key": "warehouse/sales/refunds/p0", "principal_arn": "arn:aws:iam::111122223333:user/bob",
+			"principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R8"}),
+		read("ct9", "cloudtrail", "", map[string]any{"s3_key": "warehouse/sales/refunds/p1", "principal_arn": "arn:aws:iam::444455556666:user/eve",
+			"principal_account_id": "444455556666", "source_ip": "203.0.113.9", "request_id": "R9"}),
+		// Every table of crm is left to IAM (a TableWildcard grant).
+		read("ct10", "cloudtrail", "", map[string]any{"s3_key": "warehouse/crm/leads/p0", "principal_arn": "arn:aws:iam::111122223333:user/bob",
+			"principal_account_id": "111122223333", "source_ip": "203.0.113.9", "request_id": "R10"}),
 	}})
 	if _, err := r.DB.ExecContext(ctx, `CREATE TABLE catalog_tables AS SELECT 'sales' AS database_name, 'customers' AS table_name,
 		?::VARCHAR AS location, ?::VARCHAR AS location_folder, TIMESTAMPTZ '2026-01-01 00:00:00+00' AS valid_from, NULL::TIMESTAMPTZ AS valid_to`,
@@ -236,7 +245,9 @@ func TestS3ReadsStep(t *testing.T) {
 	// orders is left to IAM (IAM_ALLOWED_PRINCIPALS holds SELECT on it
 	// since 09:00): a direct read of it is no bypass.
 	if _, err := r.DB.ExecContext(ctx, `INSERT INTO catalog_tables VALUES ('sales', 'orders', 's3://lake/warehouse/sales/orders',
-		's3://lake/warehouse/sales/orders/', TIMESTAMPTZ '2026-01-01 00:00:00+00', NULL)`); err != nil {
+		's3://lake/warehouse/sales/orders/', TIMESTAMPTZ '2026-01-01 00:00:00+00', NULL),
+		('sales', 'refunds', 's3://lake/warehouse/sales/refunds', 's3://lake/warehouse/sales/refunds/', TIMESTAMPTZ '2026-01-01 00:00:00+00', NULL),
+		('crm', 'leads', 's3://lake/warehouse/crm/leads', 's3://lake/warehouse/crm/leads/', TIMESTAMPTZ '2026-01-01 00:00:00+00', NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.DB.ExecContext(ctx, `CREATE TABLE lf_grants (`+grants.TableColumns+`)`); err != nil {
@@ -244,8 +255,14 @@ func TestS3ReadsStep(t *testing.T) {
 	}
 	open := grants.Row{GrantID: "g", Principal: "IAM_ALLOWED_PRINCIPALS", Resource: grants.ResourceTable, Database: "sales", Table: "orders",
 		Permission: "ALL", Read: true, From: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
-	if _, err := r.DB.ExecContext(ctx, `INSERT INTO lf_grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, open.Values()...); err != nil {
-		t.Fatal(err)
+	account := open
+	account.GrantID, account.Principal, account.Table = "g2", "111122223333:IAMPrincipals", "refunds"
+	wildcard := open
+	wildcard.GrantID, wildcard.Database, wildcard.Table = "g3", "crm", "*"
+	for _, g := range []grants.Row{open, account, wildcard} {
+		if _, err := r.DB.ExecContext(ctx, `INSERT INTO lf_grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, g.Values()...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	q, err := queries.Load("views/s3_reads")
 	if err != nil {
@@ -264,11 +281,14 @@ func TestS3ReadsStep(t *testing.T) {
 		"al4 copy=- via=- engine=s3 bypass=true table=customers",
 		"al5 copy=- via=- engine=s3 bypass=false table=-",
 		"ct1 copy=al1 via=- engine=s3 bypass=true table=customers",
+		"ct10 copy=- via=- engine=s3 bypass=false table=leads", // every table of crm left to IAM
 		"ct2 copy=- via=athena.amazonaws.com engine=athena bypass=false table=customers",
 		"ct3 copy=- via=service engine=other bypass=false table=customers",
 		"ct5 copy=- via=- engine=s3 bypass=true table=customers",
-		"ct6 copy=- via=- engine=s3 bypass=false table=orders", // left to IAM at the time
-		"ct7 copy=- via=- engine=s3 bypass=true table=orders",  // a second before
+		"ct6 copy=- via=- engine=s3 bypass=false table=orders",  // left to IAM at the time
+		"ct7 copy=- via=- engine=s3 bypass=true table=orders",   // a second before
+		"ct8 copy=- via=- engine=s3 bypass=false table=refunds", // the account's IAMPrincipals
+		"ct9 copy=- via=- engine=s3 bypass=true table=refunds",  // another account's principal
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("s3_reads:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
