@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/auditlake/auditlake/pipeline/terminal"
@@ -208,26 +209,8 @@ func accessHeatMap(s *complianceSection) *chart {
 	if s == nil || len(s.Rows) == 0 {
 		return nil
 	}
-	var profiles, tables []string
-	seenP, seenT := map[string]bool{}, map[string]bool{}
-	cells := map[[2]string]float64{}
-	sensitive := map[[2]string]float64{}
-	peak := 0.0
-	for _, r := range s.Rows {
-		p, t, n := text(r[0]), text(r[1]), num(r[2])
-		if !seenP[p] {
-			seenP[p] = true
-			profiles = append(profiles, p)
-		}
-		if !seenT[t] {
-			seenT[t] = true
-			tables = append(tables, t)
-		}
-		cells[[2]string{p, t}] = n
-		sensitive[[2]string{p, t}] = num(r[4])
-		peak = max(peak, n)
-	}
-	sort.Strings(tables)
+	g := newAccessGrid(s)
+	profiles, tables, peak := g.profiles, g.tables, g.peak
 	left, top := 150.0, 100.0
 	cellW := math.Min((chartWidth-left-10)/float64(len(tables)), 90)
 	cellH := 24.0
@@ -242,13 +225,14 @@ func accessHeatMap(s *complianceSection) *chart {
 		y := top + cellH*float64(i)
 		c.text(left-6, y+cellH/2+4, "end", "axis", p, 24)
 		for j, t := range tables {
-			n, ok := cells[[2]string{p, t}]
+			r, ok := g.cells[[2]string{p, t}]
 			if !ok {
 				continue
 			}
+			n, k := num(r[2]), num(r[4])
 			x := left + cellW*float64(j)
 			title := fmt.Sprintf("%s read %s: %s", p, t, howMany(n, "access", "accesses"))
-			if k := sensitive[[2]string{p, t}]; k > 0 {
+			if k > 0 {
 				title += fmt.Sprintf(", %s", howMany(k, "sensitive column", "sensitive columns"))
 			}
 			c.rect(x+1, y+1, cellW-2, cellH-2, colorHeat, 0.15+0.85*n/peak, title)
@@ -257,7 +241,7 @@ func accessHeatMap(s *complianceSection) *chart {
 				cls = "cell light"
 			}
 			word := strconv.FormatFloat(n, 'f', -1, 64)
-			if sensitive[[2]string{p, t}] > 0 {
+			if k > 0 {
 				word += " ⚠"
 			}
 			c.Texts = append(c.Texts, label{X: r1(x + cellW/2), Y: r1(y + cellH/2 + 4), Anchor: "middle", Class: cls, Text: word})
@@ -267,14 +251,48 @@ func accessHeatMap(s *complianceSection) *chart {
 	return c
 }
 
+// accessGrid is the access-by-table rows (studio profile, table,
+// accesses, columns, sensitive columns, …) as profiles × tables: the
+// profiles in row order, the tables sorted, each cell's row and the
+// largest number of accesses. The heat map and the matrix draw it.
+type accessGrid struct {
+	profiles, tables []string
+	cells            map[[2]string][]any
+	peak             float64
+}
+
+func newAccessGrid(s *complianceSection) accessGrid {
+	g := accessGrid{cells: map[[2]string][]any{}}
+	seen := map[string]bool{}
+	for _, r := range s.Rows {
+		p, t := text(r[0]), text(r[1])
+		if !seen["p\x00"+p] {
+			seen["p\x00"+p] = true
+			g.profiles = append(g.profiles, p)
+		}
+		if !seen["t\x00"+t] {
+			seen["t\x00"+t] = true
+			g.tables = append(g.tables, t)
+		}
+		g.cells[[2]string{p, t}] = r
+		g.peak = max(g.peak, num(r[2]))
+	}
+	sort.Strings(g.tables)
+	return g
+}
+
+// splitTable splits "db.table" at its last dot.
+func splitTable(t string) (db, name string) {
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		return t[:i], t[i+1:]
+	}
+	return "", t
+}
+
 // tableName is the table of "db.table".
 func tableName(t string) string {
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i] == '.' {
-			return t[i+1:]
-		}
-	}
-	return t
+	_, name := splitTable(t)
+	return name
 }
 
 // ingestionOverTime draws, per source, each hour between the first and

@@ -223,21 +223,7 @@ func summaryCards(s *complianceSection) []card {
 // expandable to the columns read.
 func accessMatrix(s, cols *complianceSection) *matrix {
 	m := &matrix{Note: s.Note}
-	var profiles, tables []string
-	cells := map[[2]string][]any{}
-	peak := 0.0
-	for _, r := range s.Rows {
-		p, t := text(r[0]), text(r[1])
-		if !slices.Contains(profiles, p) {
-			profiles = append(profiles, p)
-		}
-		if !slices.Contains(tables, t) {
-			tables = append(tables, t)
-		}
-		cells[[2]string{p, t}] = r
-		peak = max(peak, num(r[2]))
-	}
-	slices.Sort(tables)
+	g := newAccessGrid(s)
 	items := map[[2]string][]matrixItem{}
 	if cols != nil {
 		// studio_profile, table, column, sensitive, row_filter, engines, accesses, …
@@ -252,20 +238,20 @@ func accessMatrix(s, cols *complianceSection) *matrix {
 				Accesses: text(r[at["accesses"]]), RowFilter: htmlText(text(r[at["row_filter"]]))})
 		}
 	}
-	for _, t := range tables {
-		name := tableName(t)
-		m.Tables = append(m.Tables, matrixTable{DB: htmlText(strings.TrimSuffix(strings.TrimSuffix(t, name), ".")), Name: htmlText(name), Full: htmlText(t)})
+	for _, t := range g.tables {
+		db, name := splitTable(t)
+		m.Tables = append(m.Tables, matrixTable{DB: htmlText(db), Name: htmlText(name), Full: htmlText(t)})
 	}
-	for _, p := range profiles {
+	for _, p := range g.profiles {
 		row := matrixRow{Profile: shortCell(p, 32)}
-		for _, t := range tables {
-			r, ok := cells[[2]string{p, t}]
+		for _, t := range g.tables {
+			r, ok := g.cells[[2]string{p, t}]
 			if !ok {
 				row.Cells = append(row.Cells, matrixCell{})
 				continue
 			}
 			n := num(r[2])
-			level := 1 + int(4*n/peak)
+			level := 1 + int(4*n/g.peak)
 			row.Cells = append(row.Cells, matrixCell{Accesses: text(r[2]), Columns: text(r[3]), Sensitive: text(r[4]), Level: min(level, 5),
 				Items: items[[2]string{p, t}], Title: htmlText(fmt.Sprintf("%s read %s (%s)", p, t, text(r[5])))})
 		}
